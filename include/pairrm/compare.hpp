@@ -1,0 +1,34 @@
+// `pairrm compare`: is A or B the better answer? Records {"prompt", "a", "b"}.
+#pragma once
+
+#include <string>
+
+#include "pairrm/pipeline.hpp"
+
+namespace pairrm {
+
+enum class Order { AB, BA, Both };
+
+struct CompareOptions {
+  std::string prompt_key = "prompt";
+  std::string a_key = "a";
+  std::string b_key = "b";
+  Order order = Order::Both;
+  bool echo_input = true;  // false: print only the result fields (one pair from flags)
+};
+
+// Fields written: logit_ab (A in the candidate1 slot), logit_ba, margin, p_a_better, winner.
+// both: margin = logit_ab - logit_ba, p_a_better = sigmoid(margin / 2) (the sigmoid of the mean of
+// the two orders' evidence for A); ab: margin = logit_ab; ba: margin = -logit_ba; one order:
+// p_a_better = sigmoid(margin). winner: "a" if margin > 0, "b" if < 0, "tie" if exactly 0.
+class CompareHandler : public RecordHandler {
+ public:
+  explicit CompareHandler(CompareOptions options) : options_(std::move(options)) {}
+  Result<Task> make_task(const JsonObject& object) override;
+  std::string finish(std::string_view raw, const Task& task, const Matrix& logits) override;
+
+ private:
+  CompareOptions options_;
+};
+
+}  // namespace pairrm

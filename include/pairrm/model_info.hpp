@@ -1,0 +1,43 @@
+// What a model file says about itself: pairrm.json inside the archive (written by the exporter).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace pairrm {
+
+inline constexpr int kFormatVersion = 1;
+
+// How (prompt, candidate1, candidate2) becomes one id sequence (pairrm-spec.md 5.2, 5.3).
+struct Recipe {
+  std::string name;              // "pairrm" or "better-pairrm"
+  int source_max_length = 1224;  // S, special ids included
+  int candidate_max_length = 412;
+  int total_max_length = 2048;   // T = S + 2C
+  bool source_keeps_end = false;  // left truncation of the source (candidates: always right)
+  bool source_marker_separate = false;  // [CLS] <|source|> [SEP] [CLS] prompt.. [SEP]
+};
+
+struct SpecialTokens {
+  int pad = 0, cls = 1, sep = 2, unk = 3;
+  int source = 128001, candidate1 = 128002, candidate2 = 128003;
+};
+
+struct ModelInfo {
+  int format_version = 0;
+  std::string model_name, revision;
+  Recipe recipe;
+  SpecialTokens tokens;
+  int hidden_size = 0, num_layers = 0, num_heads = 0, vocab_size = 0;
+  std::string tokenizer_sha256;
+  std::string json;  // the raw pairrm.json
+};
+
+// Parses pairrm.json; `origin` names the model file in error messages. Throws pairrm::Error.
+ModelInfo parse_model_info(std::string_view json, const std::string& origin);
+
+// The recipe with run-time limits applied: they may only lower the exported ones. Throws Error.
+Recipe with_limits(Recipe recipe, std::optional<int> source_max_length, std::optional<int> candidate_max_length);
+
+}  // namespace pairrm

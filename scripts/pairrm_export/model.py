@@ -1,0 +1,162 @@
+"""Our inference implementation of DeBERTa-v3 + the PairRM head (pairrm-spec.md sections 3-4).
+
+Written for inference and for torch.jit.script:
+- no dropout;
+- each layer's positional projections (Kr = R Wk + bk, Qr = R Wq + bq) depend only on weights, so
+  they are computed once by `precompute_positional()` and stored as buffers;
+- the disentangled terms (c2p + p2c) and the key-padding mask form one additive bias handed to
+  scaled_dot_product_attention; padded keys get the dtype minimum, which gives exactly the
+  probabilities of upstream's XSoftmax for every valid query row (padded query rows, which
+  upstream zeroes, never reach a valid row: they are masked as keys, and their values stay finite);
+- the last layer is computed for the three marker rows only, since only those rows are read.
+"""
+import math
+from typing import Dict, List
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+
+def relative_index(q_pos: Tensor, k_pos: Tensor, bucket_size: int, max_position: int, att_span: int) -> Tensor:
+    """Gather index r(i, j) = clamp(bucket(i - j) + att_span, 0, 2 att_span - 1).
+
+    q_pos: [..., Q] int64 query positions; k_pos: [K] int64. Returns [..., Q, K] int64.
+    bucket() is upstream's log bucketing, evaluated with the same float32 ops.
+    """
+    rel = q_pos.unsqueeze(-1) - k_pos  # [..., Q, K]
+    if bucket_size > 0 and max_position > 0:
+        sign = torch.sign(rel)
+        mid = bucket_size // 2
+        abs_pos = torch.where((rel < mid) & (rel > -mid), torch.full_like(rel, mid - 1), torch.abs(rel))
+        log_pos = (
+            torch.ceil(
+                torch.log(abs_pos / mid)
+                / torch.log(torch.tensor((max_position - 1) / mid, device=rel.device))
+                * (mid - 1)
+            )
+            + mid
+        )
+        bucket = torch.where(abs_pos <= mid, rel.to(log_pos.dtype), log_pos * sign).to(torch.long)
+    else:
+        bucket = rel
+    return torch.clamp(bucket + att_span, 0, 2 * att_span - 1)
+
+
+def mask_value(dtype: torch.dtype) -> float:
+    # torch.finfo(dtype).min, spelled out because TorchScript has no finfo.
+    if dtype == torch.float16:
+        return -65504.0
+    if dtype == torch.bfloat16:
+        return -3.3895313892515355e38
+    return -3.4028234663852886e38
+
+
+class Layer(nn.Module):
+    def __init__(self, hidden: int, heads: int, intermediate: int, eps: float, att_span: int):
+        super().__init__()
+        self.heads = heads
+        self.head_dim = hidden // heads
+        self.query = nn.Linear(hidden, hidden)
+        self.key = nn.Linear(hidden, hidden)
+        self.value = nn.Linear(hidden, hidden)
+        self.attn_out = nn.Linear(hidden, hidden)
+        self.attn_norm = nn.LayerNorm(hidden, eps=eps)
+        self.ffn_in = nn.Linear(hidden, intermediate)
+        self.ffn_out = nn.Linear(intermediate, hidden)
+        self.ffn_norm = nn.LayerNorm(hidden, eps=eps)
+        # Positional projections of the relative table, per head: [heads, 2 att_span, head_dim].
+        self.register_buffer("pos_key", torch.zeros(heads, 2 * att_span, self.head_dim))
+        self.register_buffer("pos_query", torch.zeros(heads, 2 * att_span, self.head_dim))
+        # One scale for all three terms: sqrt(d * (1 + len(["c2p", "p2c"]))).
+        self.scale = 1.0 / math.sqrt(self.head_dim * 3)
+
+    def split(self, x: Tensor) -> Tensor:
+        # [B, L, H] -> [B, heads, L, d]
+        return x.view(x.size(0), x.size(1), self.heads, self.head_dim).transpose(1, 2)
+
+    def forward(self, x: Tensor, query_rows: Tensor, rel_idx: Tensor, key_bias: Tensor, all_rows: bool) -> Tensor:
+        """x: [B, L, H]; query_rows: [B, Q, H] (x itself, or the marker rows);
+        rel_idx: [L, L] (all rows) or [B, Q, L] (marker rows); key_bias: [B, 1, 1, L] (0 or mask value).
+        Returns the layer output for the query rows, [B, Q, H]."""
+        B = x.size(0)
+        L = x.size(1)
+        q = self.split(self.query(query_rows))  # [B, h, Q, d]
+        k = self.split(self.key(x))  # [B, h, L, d]
+        v = self.split(self.value(x))  # [B, h, L, d]
+        Q = q.size(2)
+        if all_rows:
+            idx_c2p = rel_idx.expand(B, self.heads, L, L)
+            # p2c[i, j] = K_j . Qr[r(i, j)]: gather from key j's row, then transpose.
+            idx_p2c = rel_idx.transpose(0, 1).expand(B, self.heads, L, L)
+            p2c = torch.gather(torch.matmul(k, self.pos_query.transpose(-1, -2)), -1, idx_p2c).transpose(-1, -2)
+        else:
+            idx_c2p = rel_idx.unsqueeze(1).expand(B, self.heads, Q, L)
+            # For a few query rows, gather the p2c term directly: [B, h, L, 2S] -> [B, h, Q, L].
+            pk = torch.matmul(k, self.pos_query.transpose(-1, -2))  # [B, h, L, 2S]
+            idx = rel_idx.transpose(1, 2).unsqueeze(1).expand(B, self.heads, L, Q)  # [B, h, L(key), Q]
+            p2c = torch.gather(pk, -1, idx).transpose(-1, -2)  # [B, h, Q, L]
+        c2p = torch.gather(torch.matmul(q, self.pos_key.transpose(-1, -2)), -1, idx_c2p)  # [B, h, Q, L]
+        bias = (c2p + p2c) * self.scale + key_bias  # [B, h, Q, L]
+        ctx = F.scaled_dot_product_attention(q, k, v, attn_mask=bias, scale=self.scale)  # [B, h, Q, d]
+        ctx = ctx.transpose(1, 2).reshape(B, Q, self.heads * self.head_dim)
+        h1 = self.attn_norm(self.attn_out(ctx) + query_rows)
+        return self.ffn_norm(self.ffn_out(F.gelu(self.ffn_in(h1))) + h1)
+
+
+class PairRM(nn.Module):
+    def __init__(self, cfg: Dict[str, int], eps: float):
+        super().__init__()
+        hidden = cfg["hidden_size"]
+        self.position_buckets = cfg["position_buckets"]
+        self.max_relative_positions = cfg["max_relative_positions"]
+        self.att_span = self.position_buckets if self.position_buckets > 0 else self.max_relative_positions
+        self.word_embeddings = nn.Embedding(cfg["vocab_size"], hidden)
+        self.emb_norm = nn.LayerNorm(hidden, eps=eps)
+        self.rel_embeddings = nn.Parameter(torch.zeros(cfg["rel_table_rows"], hidden))
+        self.rel_norm = nn.LayerNorm(hidden, eps=eps)
+        self.layers = nn.ModuleList(
+            [
+                Layer(hidden, cfg["num_attention_heads"], cfg["intermediate_size"], eps, self.att_span)
+                for _ in range(cfg["num_hidden_layers"])
+            ]
+        )
+        self.n_layers = cfg["num_hidden_layers"]
+        self.head_dense = nn.Linear(2 * hidden, hidden)
+        self.head_out = nn.Linear(hidden, cfg["n_tasks"])
+
+    @torch.jit.ignore
+    def precompute_positional(self) -> None:
+        """Fills each layer's pos_key / pos_query from the current weights."""
+        with torch.no_grad():
+            table = self.rel_norm(self.rel_embeddings[: 2 * self.att_span])  # [2S, H]
+            for layer in self.layers:
+                for proj, buf in ((layer.key, layer.pos_key), (layer.query, layer.pos_query)):
+                    p = proj(table)  # [2S, H]
+                    buf.copy_(p.view(p.size(0), layer.heads, layer.head_dim).transpose(0, 1))
+
+    def forward(self, input_ids: Tensor, attention_mask: Tensor, marker_positions: Tensor) -> Tensor:
+        """input_ids, attention_mask: [B, L] int64 (right padded); marker_positions: [B, 3] int64
+        (source, candidate1, candidate2). Returns logits [B] float32: > 0 means candidate1 is better."""
+        B = input_ids.size(0)
+        L = input_ids.size(1)
+        dtype = self.word_embeddings.weight.dtype
+        mask = attention_mask.to(dtype)
+        x = self.emb_norm(self.word_embeddings(input_ids)) * mask.unsqueeze(-1)  # [B, L, H]
+        pos = torch.arange(L, device=input_ids.device)
+        rel_all = relative_index(pos, pos, self.position_buckets, self.max_relative_positions, self.att_span)
+        rel_marker = relative_index(marker_positions, pos, self.position_buckets, self.max_relative_positions, self.att_span)
+        key_bias = ((1.0 - mask) * mask_value(dtype)).view(B, 1, 1, L)
+        gather_idx = marker_positions.unsqueeze(-1).expand(B, 3, x.size(-1))
+        out = x
+        for i, layer in enumerate(self.layers):
+            if i + 1 < self.n_layers:
+                x = layer(x, x, rel_all, key_bias, True)
+            else:
+                out = layer(x, torch.gather(x, 1, gather_idx), rel_marker, key_bias, False)
+        if self.n_layers == 0:
+            out = torch.gather(x, 1, gather_idx)
+        src = out[:, 0]
+        s1 = self.head_out(torch.tanh(self.head_dense(torch.cat([src, out[:, 1]], dim=-1))))
+        s2 = self.head_out(torch.tanh(self.head_dense(torch.cat([src, out[:, 2]], dim=-1))))
+        return (s1 - s2).mean(dim=-1).float()

@@ -1,0 +1,23 @@
+#include "pairrm/batcher.hpp"
+
+#include <algorithm>
+
+namespace pairrm {
+
+std::vector<std::pair<std::size_t, std::size_t>> cut_batches(const std::vector<std::size_t>& lengths,
+                                                             const BatchLimits& limits) {
+  std::vector<std::pair<std::size_t, std::size_t>> out;
+  const std::size_t max_pairs = std::max<std::size_t>(limits.max_pairs, 1);
+  std::size_t begin = 0;
+  while (begin < lengths.size()) {
+    // Sorted longest first, so the first row sets the padded length of the batch.
+    const std::size_t longest = std::max<std::size_t>(lengths[begin], 1);
+    const std::size_t fit = std::max<std::size_t>(limits.max_tokens / longest, 1);
+    const std::size_t end = std::min(lengths.size(), begin + std::min(fit, max_pairs));
+    out.emplace_back(begin, end);
+    begin = end;
+  }
+  return out;
+}
+
+}  // namespace pairrm

@@ -1,0 +1,37 @@
+// The subcommands behind the CLI: main.cpp turns flags into these option structs and calls one.
+// Every default lives here, once; the help text prints them from these structs.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "pairrm/compare.hpp"
+#include "pairrm/rank.hpp"
+
+namespace pairrm::cli {
+
+enum class Progress { Auto, Always, Never };
+
+struct CommonOptions {
+  std::string model;            // -m/--model, or PAIRRM_MODEL
+  std::string input = "-";      // - is stdin
+  std::string output = "-";     // - is stdout
+  EngineOptions engine;
+  PipelineOptions pipeline;
+  std::optional<int> source_max_length, candidate_max_length;
+  Progress progress = Progress::Auto;
+  bool quiet = false;
+};
+
+struct CompareFlags {
+  std::optional<std::string> prompt, a, b;  // one pair from flags instead of JSONL
+};
+
+// Each returns the exit code: 0 all records ok, 2 some records were errors. Errors that stop the run
+// are thrown as pairrm::Error (main prints them, exit 1).
+int run_rank(const CommonOptions& common, const RankOptions& options);
+int run_compare(const CommonOptions& common, CompareOptions options, const CompareFlags& flags);
+int run_tokenize(const CommonOptions& common, const CompareOptions& keys);
+int run_info(const CommonOptions& common, bool json);
+
+}  // namespace pairrm::cli

@@ -1,0 +1,122 @@
+// pairrm: rerank LLM generations with PairRM. Flags -> option structs -> a subcommand; errors are
+// printed here and nowhere else.
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+
+#include <CLI/CLI.hpp>
+
+#include "commands.hpp"
+
+using namespace pairrm;
+using namespace pairrm::cli;
+
+namespace {
+
+void add_common(CLI::App& app, CommonOptions& o) {
+  app.add_option("-m,--model", o.model, "model file written by scripts/export_model.sh")->envname("PAIRRM_MODEL");
+  app.add_option("-i,--input", o.input, "JSONL input, - for stdin")->capture_default_str();
+  app.add_option("-o,--output", o.output, "JSONL output, - for stdout")->capture_default_str();
+  app.add_option("--source-max-length", o.source_max_length, "lower the recipe's source limit (ids)");
+  app.add_option("--candidate-max-length", o.candidate_max_length, "lower the recipe's candidate limit (ids)");
+  app.add_option("--on-error", o.pipeline.on_error, "bad input lines: skip (an error record in their place) or fail")
+      ->transform(CLI::CheckedTransformer(std::map<std::string, OnError>{{"skip", OnError::Skip}, {"fail", OnError::Fail}}))
+      ->default_str("skip");
+}
+
+void add_engine(CLI::App& app, CommonOptions& o) {
+  app.add_option("--device", o.engine.device, "auto | cpu | cuda | cuda:N")->capture_default_str();
+  app.add_option("--dtype", o.engine.dtype, "auto (bf16 on GPU where supported, else fp16; fp32 on CPU) | fp32 | fp16 | bf16")
+      ->capture_default_str();
+  app.add_option("--threads", o.engine.threads, "CPU threads for the model, 0 = libtorch's default")->capture_default_str();
+  app.add_option("--max-batch-tokens", o.pipeline.limits.max_tokens, "token budget per batch, padding counted")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--max-batch-pairs", o.pipeline.limits.max_pairs, "pairs per batch at most")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--window", o.pipeline.window_records, "input records held at once (memory bound)")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--progress", o.progress, "progress line on stderr: auto (when a terminal) | always | never")
+      ->transform(CLI::CheckedTransformer(std::map<std::string, Progress>{
+          {"auto", Progress::Auto}, {"always", Progress::Always}, {"never", Progress::Never}}))
+      ->default_str("auto");
+  app.add_flag("-q,--quiet", o.quiet, "no progress and no summary on stderr");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"pairrm: rank LLM generations with PairRM / Better-PairRM.\n"
+               "stdout carries JSONL only; messages go to stderr. Exit codes: 0 ok, 1 usage or model error,\n"
+               "2 some input lines were errors."};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "pairrm 0.1.0");
+
+  CommonOptions common;
+
+  RankOptions rank;
+  auto* rank_cmd = app.add_subcommand("rank", "rank N candidates per prompt: JSONL {\"prompt\", \"candidates\": [...]}");
+  add_common(*rank_cmd, common);
+  add_engine(*rank_cmd, common);
+  rank_cmd->add_option("--prompt-key", rank.prompt_key, "key of the prompt")->capture_default_str();
+  rank_cmd->add_option("--candidates-key", rank.candidates_key, "key of the candidate list")->capture_default_str();
+  rank_cmd->add_option("--mode", rank.mode, "full (all ordered pairs) | bubble (n-1 matches) | knockout (single elimination)")
+      ->transform(CLI::CheckedTransformer(std::map<std::string, RankMode>{
+          {"full", RankMode::Full}, {"bubble", RankMode::Bubble}, {"knockout", RankMode::Knockout}}))
+      ->default_str("full");
+  auto* aggregate_opt =
+      rank_cmd->add_option("--aggregate", rank.aggregate, "full mode's scores: max_logits | max_wins | bradley_terry")
+          ->transform(CLI::CheckedTransformer(std::map<std::string, Aggregate>{{"max_logits", Aggregate::MaxLogits},
+                                                                               {"max_wins", Aggregate::MaxWins},
+                                                                               {"bradley_terry", Aggregate::BradleyTerry}}))
+          ->default_str("max_logits");
+  rank_cmd->add_option("--seed", rank.seed, "bubble mode's random order")->capture_default_str();
+  rank_cmd->add_option("--top-k", rank.top_k, "add \"order\": the K best candidate indices")->check(CLI::PositiveNumber);
+  rank_cmd->add_flag("--matrix", rank.matrix, "add \"logits\": the N x N logit matrix (diagonal null)");
+
+  CompareOptions compare;
+  CompareFlags flags;
+  auto* compare_cmd = app.add_subcommand("compare", "is A or B better? --prompt/--a/--b, or JSONL {\"prompt\", \"a\", \"b\"}");
+  add_common(*compare_cmd, common);
+  add_engine(*compare_cmd, common);
+  compare_cmd->add_option("--prompt", flags.prompt, "the prompt (with --a and --b: one pair, no JSONL)");
+  compare_cmd->add_option("--a", flags.a, "answer A");
+  compare_cmd->add_option("--b", flags.b, "answer B");
+  compare_cmd->add_option("--order", compare.order, "ab | ba | both (both orders, margin = logit_ab - logit_ba)")
+      ->transform(CLI::CheckedTransformer(std::map<std::string, Order>{{"ab", Order::AB}, {"ba", Order::BA}, {"both", Order::Both}}))
+      ->default_str("both");
+
+  CompareOptions tokenize_keys;
+  auto* tokenize_cmd = app.add_subcommand("tokenize", "print input_ids and marker_positions of JSONL {\"prompt\", \"a\", \"b\"}");
+  add_common(*tokenize_cmd, common);
+
+  bool info_json = false;
+  auto* info_cmd = app.add_subcommand("info", "what is inside a model file");
+  info_cmd->add_option("-m,--model", common.model, "model file")->envname("PAIRRM_MODEL");
+  info_cmd->add_flag("--json", info_json, "print pairrm.json as stored");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 1;
+  }
+
+  try {
+    if (*rank_cmd) {
+      if (rank.mode != RankMode::Full && aggregate_opt->count() > 0) {
+        throw Error("--aggregate applies to --mode full only; bubble and knockout rank by how far candidates got");
+      }
+      return run_rank(common, rank);
+    }
+    if (*compare_cmd) return run_compare(common, compare, flags);
+    if (*tokenize_cmd) return run_tokenize(common, tokenize_keys);
+    if (*info_cmd) return run_info(common, info_json);
+  } catch (const Error& e) {
+    std::fprintf(stderr, "pairrm: error: %s\n", e.what());
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "pairrm: internal error: %s (this is a bug; please report it)\n", e.what());
+    return 1;
+  }
+  return 1;
+}

@@ -1,0 +1,206 @@
+#include "pairrm/pipeline.hpp"
+
+#include <algorithm>
+#include <deque>
+#include <numeric>
+#include <optional>
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+namespace pairrm {
+
+namespace {
+
+// One input line while it is in the window.
+struct Slot {
+  std::size_t line = 0;
+  std::string raw;
+  std::string output;  // set when finished
+  bool done = false;
+  Task task;
+  TokenIds source_part;
+  std::vector<const TokenIds*> candidate_pieces;  // into `distinct`, one per candidate
+  std::vector<std::unique_ptr<TokenIds>> distinct;  // each distinct candidate text encoded once
+  Matrix logits;
+};
+
+struct Job {
+  Slot* slot;
+  PairRequest pair;
+  std::size_t length;
+};
+
+class Runner {
+ public:
+  Runner(RecordHandler& handler, const Tokenizer& tokenizer, const Layout& layout, Scorer& scorer,
+         const PipelineOptions& options, const std::function<void(const Summary&)>& progress)
+      : handler_(handler), tokenizer_(tokenizer), layout_(layout), scorer_(scorer), options_(options), progress_(progress) {}
+
+  Summary run(JsonlReader& in, std::ostream& out) {
+    std::deque<std::unique_ptr<Slot>> window;
+    std::vector<Job> jobs;
+    bool eof = false;
+    while (true) {
+      while (!eof && !fatal_ && window.size() < options_.window_records && jobs.size() < options_.window_pairs) {
+        if (!in.next()) {
+          eof = true;
+          break;
+        }
+        window.push_back(admit(in, jobs));
+      }
+      while (!window.empty() && window.front()->done) {
+        if (fatal_ && window.front()->line == fatal_->line) {
+          out.flush();
+          const InputError& e = *fatal_;
+          throw Error(fmt::format("line {}{}: {}", e.line, e.field.empty() ? "" : ", field \"" + e.field + "\"", e.message));
+        }
+        out << window.front()->output << '\n';
+        window.pop_front();
+      }
+      out.flush();
+      if (jobs.empty()) {
+        if ((eof || fatal_) && window.empty()) break;
+        continue;
+      }
+      std::vector<Job> wave;
+      wave.swap(jobs);
+      run_wave(wave);
+      // Records of this wave ask for their next round, or finish.
+      std::vector<Slot*> touched;
+      for (const Job& j : wave) touched.push_back(j.slot);
+      std::sort(touched.begin(), touched.end(), [](const Slot* a, const Slot* b) { return a->line < b->line; });
+      touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
+      for (Slot* s : touched) advance(*s, jobs);
+    }
+    return summary_;
+  }
+
+ private:
+  std::unique_ptr<Slot> admit(JsonlReader& in, std::vector<Job>& jobs) {
+    auto slot = std::make_unique<Slot>();
+    slot->line = in.line();
+    slot->raw = std::string(in.raw());
+    ++summary_.records;
+    auto parsed = in.parsed();
+    if (auto e = error_of(parsed)) {
+      fail(*slot, *e);
+      return slot;
+    }
+    auto task = handler_.make_task(std::get<JsonObject>(parsed));
+    if (auto e = error_of(task)) {
+      fail(*slot, *e);
+      return slot;
+    }
+    slot->task = std::move(std::get<Task>(task));
+    tokenize(*slot);
+    slot->logits = nan_matrix(slot->task.candidates.size());
+    advance(*slot, jobs);
+    return slot;
+  }
+
+  void fail(Slot& slot, const InputError& e) {
+    ++summary_.errors;
+    // With --on-error fail, reading stops here; the records before this one are finished and
+    // written, then run() throws when this one reaches the head of the window.
+    if (options_.on_error == OnError::Fail && !fatal_) fatal_ = e;
+    slot.output = error_object(e);
+    slot.done = true;
+  }
+
+  void tokenize(Slot& slot) {
+    slot.source_part = layout_.source_part(tokenizer_.encode(slot.task.source));
+    std::unordered_map<std::string_view, const TokenIds*> seen;
+    for (const std::string& text : slot.task.candidates) {
+      auto it = seen.find(text);
+      if (it == seen.end()) {
+        slot.distinct.push_back(std::make_unique<TokenIds>(tokenizer_.encode(text)));
+        it = seen.emplace(text, slot.distinct.back().get()).first;
+      }
+      slot.candidate_pieces.push_back(it->second);
+    }
+  }
+
+  void advance(Slot& slot, std::vector<Job>& jobs) {
+    auto pairs = slot.task.planner->next_round(slot.logits);
+    if (pairs.empty()) {
+      slot.output = handler_.finish(slot.raw, slot.task, slot.logits);
+      slot.done = true;
+      return;
+    }
+    for (const PairRequest& p : pairs) {
+      const std::size_t len = layout_.pair_length(slot.source_part.size(), slot.candidate_pieces[p.first]->size(),
+                                                  slot.candidate_pieces[p.second]->size());
+      jobs.push_back({&slot, p, len});
+    }
+  }
+
+  void run_wave(std::vector<Job>& wave) {
+    // Longest first; equal lengths keep their arrival order, so batches are reproducible.
+    std::stable_sort(wave.begin(), wave.end(), [](const Job& a, const Job& b) { return a.length > b.length; });
+    std::vector<std::size_t> lengths(wave.size());
+    std::transform(wave.begin(), wave.end(), lengths.begin(), [](const Job& j) { return j.length; });
+    for (auto [begin, end] : cut_batches(lengths, limits_)) run_batch(wave, begin, end);
+  }
+
+  void run_batch(std::vector<Job>& wave, std::size_t begin, std::size_t end) {
+    Batch batch;
+    batch.rows = static_cast<int64_t>(end - begin);
+    batch.length = static_cast<int64_t>(wave[begin].length);
+    batch.ids.reserve(batch.rows * batch.length);
+    batch.mask.reserve(batch.rows * batch.length);
+    for (std::size_t k = begin; k < end; ++k) {
+      const Job& j = wave[k];
+      const Slot& s = *j.slot;
+      const std::size_t row_start = batch.ids.size();
+      auto markers = layout_.build(s.source_part, *s.candidate_pieces[j.pair.first], *s.candidate_pieces[j.pair.second], batch.ids);
+      const std::size_t used = batch.ids.size() - row_start;
+      batch.ids.resize(row_start + batch.length, layout_.tokens().pad);
+      batch.mask.insert(batch.mask.end(), used, 1);
+      batch.mask.insert(batch.mask.end(), batch.length - used, 0);
+      batch.markers.insert(batch.markers.end(), markers.begin(), markers.end());
+      summary_.tokens += used;
+    }
+    std::vector<float> logits;
+    try {
+      logits = scorer_.score(batch);
+    } catch (const OutOfMemory&) {
+      if (end - begin == 1) throw;
+      // Split the batch and lower the budget for the rest of the run; nothing is lost or repeated.
+      limits_.max_tokens = std::max<std::size_t>(limits_.max_tokens / 2, 1);
+      const std::size_t mid = begin + (end - begin) / 2;
+      run_batch(wave, begin, mid);
+      run_batch(wave, mid, end);
+      return;
+    }
+    if (logits.size() != end - begin) throw Error("the model returned a wrong number of logits (this is a bug)");
+    for (std::size_t k = begin; k < end; ++k) {
+      const Job& j = wave[k];
+      j.slot->logits[j.pair.first][j.pair.second] = logits[k - begin];
+    }
+    summary_.pairs += end - begin;
+    summary_.padded_tokens += static_cast<std::size_t>(batch.rows * batch.length);
+    ++summary_.batches;
+    if (progress_) progress_(summary_);
+  }
+
+  RecordHandler& handler_;
+  const Tokenizer& tokenizer_;
+  const Layout& layout_;
+  Scorer& scorer_;
+  const PipelineOptions& options_;
+  const std::function<void(const Summary&)>& progress_;
+  BatchLimits limits_ = options_.limits;
+  Summary summary_;
+  std::optional<InputError> fatal_;
+};
+
+}  // namespace
+
+Summary run_pipeline(JsonlReader& in, std::ostream& out, RecordHandler& handler, const Tokenizer& tokenizer,
+                     const Layout& layout, Scorer& scorer, const PipelineOptions& options,
+                     const std::function<void(const Summary&)>& progress) {
+  return Runner(handler, tokenizer, layout, scorer, options, progress).run(in, out);
+}
+
+}  // namespace pairrm
