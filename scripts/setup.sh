@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Installs everything pairrm needs and builds it. Idempotent: a second run only rebuilds.
+#   - Debian packages: compiler, CMake and the C++ libraries (sentencepiece, simdjson, fmt, CLI11,
+#     doctest, OpenSSL);
+#   - a Python venv with the pinned packages of scripts/requirements.txt (torch's libtorch is what
+#     the C++ side links against), under ~/.cache/pairrm keyed by the requirements' hash, so fresh
+#     clones reuse it;
+#   - the CMake build in ./build.
+# Environment: PAIRRM_BUILD_DIR (default build), PAIRRM_CACHE (default ~/.cache/pairrm).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+log() { printf 'setup: %s\n' "$*" >&2; }
+
+apt_packages=(g++ cmake make pkg-config libsentencepiece-dev libsimdjson-dev libfmt-dev libcli11-dev doctest-dev libssl-dev)
+missing=()
+for p in "${apt_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  log "installing Debian packages: ${missing[*]}"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${missing[@]}" >/dev/null
+fi
+
+cache=${PAIRRM_CACHE:-$HOME/.cache/pairrm}
+key=$(sha256sum scripts/requirements.txt | cut -c1-12)
+venv=$cache/venv-$key
+if [ ! -f "$venv/.complete" ]; then
+  log "creating the Python venv $venv (torch is large: this takes a few minutes once)"
+  rm -rf "$venv"
+  mkdir -p "$cache"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q --upgrade pip >/dev/null
+  "$venv/bin/pip" install -q -r scripts/requirements.txt
+  touch "$venv/.complete"
+fi
+ln -sfn "$venv" "$cache/venv"
+
+build=${PAIRRM_BUILD_DIR:-build}
+torch_prefix=$("$venv/bin/python" -c "import torch.utils; print(torch.utils.cmake_prefix_path)")
+log "building in $build"
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$torch_prefix" \
+  -DPAIRRM_PYTHON="$venv/bin/python" >"$build.cmake.log" 2>&1 || { cat "$build.cmake.log" >&2; exit 1; }
+cmake --build "$build" -j "$(nproc)" 2>&1 | grep -E "error|warning|Error" >&2 || true
+test -x "$build/pairrm" || { log "the build failed; rerun: cmake --build $build"; exit 1; }
+echo "$venv/bin/python"

@@ -1,0 +1,51 @@
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "pairrm/error.hpp"
+#include "pairrm/model_info.hpp"
+
+using namespace pairrm;
+
+namespace {
+std::string meta(int version = 1, const char* side = "left", const char* marker = "separate") {
+  return std::string(R"({"format_version": )") + std::to_string(version) +
+         R"(, "model_name": "mightbe/Better-PairRM", "revision": "local",
+  "recipe": {"name": "better-pairrm", "source_max_length": 2030, "candidate_max_length": 670, "total_max_length": 3370,
+             "source_truncation": ")" + side + R"(", "candidate_truncation": "right", "source_marker": ")" + marker + R"("},
+  "tokens": {"pad": 0, "cls": 1, "sep": 2, "unk": 3, "source": 128001, "candidate1": 128002, "candidate2": 128003},
+  "sizes": {"hidden_size": 1024, "num_hidden_layers": 24, "num_attention_heads": 16, "vocab_size": 128005},
+  "tokenizer_sha256": "abc"})";
+}
+}  // namespace
+
+TEST_CASE("pairrm.json parses into the recipe and tokens") {
+  ModelInfo m = parse_model_info(meta(), "x.pairrm");
+  CHECK(m.recipe.name == "better-pairrm");
+  CHECK(m.recipe.source_keeps_end);
+  CHECK(m.recipe.source_marker_separate);
+  CHECK(m.recipe.total_max_length == 3370);
+  CHECK(m.tokens.candidate2 == 128003);
+  CHECK(m.num_layers == 24);
+}
+
+TEST_CASE("a wrong format version or a broken file names the file and what to do") {
+  CHECK_THROWS_WITH_AS(parse_model_info(meta(2), "x.pairrm"),
+                       doctest::Contains("x.pairrm: model file format version 2, but this pairrm reads version 1"),
+                       pairrm::Error);
+  CHECK_THROWS_WITH_AS(parse_model_info("{", "y.pairrm"), doctest::Contains("y.pairrm: pairrm.json is not valid JSON"),
+                       pairrm::Error);
+  CHECK_THROWS_WITH_AS(parse_model_info(R"({"format_version": 1})", "z"), doctest::Contains("has no /model_name"),
+                       pairrm::Error);
+  CHECK_THROWS_AS(parse_model_info(meta(1, "left", "inline"), "w"), pairrm::Error);  // would cut the marker
+}
+
+TEST_CASE("run-time limits may only lower the exported ones") {
+  Recipe r = parse_model_info(meta(), "x").recipe;
+  Recipe lower = with_limits(r, 100, 50);
+  CHECK(lower.source_max_length == 100);
+  CHECK(lower.total_max_length == 200);
+  CHECK_THROWS_WITH_AS(with_limits(r, 3000, std::nullopt), doctest::Contains("above the model's 2030"), pairrm::Error);
+  CHECK_THROWS_AS(with_limits(r, 5, std::nullopt), pairrm::Error);  // separate marker needs 6
+  CHECK_THROWS_AS(with_limits(r, std::nullopt, 2), pairrm::Error);
+}
