@@ -1,11 +1,19 @@
-// SentencePiece, loaded from the model file's spm.model (byte fallback off, like the Hugging Face
-// fast tokenizer PairRM is run with; pairrm-spec.md 5.1).
+// The tokenizer PairRM is run with: Hugging Face's fast DebertaV2 tokenizer (pairrm-spec.md 5.1),
+// reproduced from the model file's spm.model.
+//
+// SentencePiece normalizes the text (nmt_nfkc, dummy prefix, whitespace collapsing) and finds the
+// words. Each word is then segmented again by our own Viterbi pass, in float64 and with the
+// reference's tie rule, because SentencePiece's float32 pass resolves exact score ties (runs like
+// "aaaaaaaa" or "--------") differently from the fast tokenizer. As in the fast tokenizer, a
+// character outside the vocabulary is [UNK] (runs fused into one), and literal "<0xNN>" text
+// matches the byte pieces.
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace sentencepiece {
@@ -30,7 +38,17 @@ class Tokenizer {
   int piece_count() const;
 
  private:
+  struct Piece {
+    int id;
+    double score;
+  };
+  void segment_word(std::string_view word, TokenIds& out) const;
+
   std::unique_ptr<sentencepiece::SentencePieceProcessor> spm_;
+  std::unordered_map<std::string, Piece> vocab_;  // every piece a text may produce
+  std::size_t max_piece_bytes_ = 0;
+  double unk_score_ = 0;
+  int unk_id_ = 3;
 };
 
 }  // namespace pairrm
