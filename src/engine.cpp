@@ -1,5 +1,6 @@
 #include "pairrm/engine.hpp"
 
+#include <torch/csrc/jit/runtime/graph_executor.h>
 #include <torch/script.h>
 #include <torch/torch.h>
 
@@ -66,6 +67,10 @@ torch::ScalarType parse_dtype(const std::string& name, const torch::Device& devi
 
 Engine::Engine(const ModelFile& model, const EngineOptions& options) : impl_(std::make_unique<Impl>()) {
   if (options.threads > 0) at::set_num_threads(options.threads);
+  // Run the graph as exported. The profiling executor would re-specialize it per input shape after
+  // a few calls, so the same pair could take different kernels in different batches; our module is
+  // already written for inference, and this keeps a pair's logit independent of its batch.
+  torch::jit::setGraphExecutorOptimize(false);
   impl_->device = parse_device(options.device);
   impl_->dtype = parse_dtype(options.dtype, impl_->device);
   try {

@@ -146,7 +146,7 @@ class Runner {
   void run_batch(std::vector<Job>& wave, std::size_t begin, std::size_t end) {
     Batch batch;
     batch.rows = static_cast<int64_t>(end - begin);
-    batch.length = static_cast<int64_t>(wave[begin].length);
+    batch.length = static_cast<int64_t>(padded_length(wave[begin].length));
     batch.ids.reserve(batch.rows * batch.length);
     batch.mask.reserve(batch.rows * batch.length);
     for (std::size_t k = begin; k < end; ++k) {

@@ -43,6 +43,48 @@ def relative_index(q_pos: Tensor, k_pos: Tensor, bucket_size: int, max_position:
     return torch.clamp(bucket + att_span, 0, 2 * att_span - 1)
 
 
+def padded_rows(n: int) -> int:
+    """Row count to run a small matrix product on.
+
+    The CPU GEMM computes the trailing rows of a product of fewer than 12 rows (those past a multiple
+    of 4) with a different kernel, which changes their last bits. Small products (the marker rows of
+    the last layer, the head) are padded to a multiple of 8, at least 16 rows, so that a pair's logit
+    is bit-identical whatever batch it is in (measured with torch 2.11's CPU GEMM)."""
+    if n >= 64:
+        return n
+    return max(16, (n + 7) // 8 * 8)
+
+
+def linear(x: Tensor, weight: Tensor, bias: Tensor) -> Tensor:
+    """F.linear(x, weight, bias) over the last dimension, small row counts padded (padded_rows)."""
+    flat = x.reshape(-1, x.size(-1))
+    n = flat.size(0)
+    m = padded_rows(n)
+    if m > n:
+        flat = torch.cat([flat, flat.new_zeros(m - n, flat.size(1))])
+    out = F.linear(flat, weight, bias)[:n]
+    shape = list(x.shape[:-1])
+    shape.append(out.size(-1))
+    return out.reshape(shape)
+
+
+def rows_times_table(q: Tensor, table: Tensor) -> Tensor:
+    """q [B, h, Q, d] @ table[h]^T, table [h, T, d] -> [B, h, Q, T], for few query rows.
+
+    One product per head over all B*Q rows, padded as in linear(), for the same reason: the result
+    for a row must not depend on how many rows share the batch."""
+    B = q.size(0)
+    h = q.size(1)
+    Q = q.size(2)
+    rows = q.transpose(0, 1).reshape(h, B * Q, q.size(3))
+    n = B * Q
+    m = padded_rows(n)
+    if m > n:
+        rows = torch.cat([rows, rows.new_zeros(h, m - n, rows.size(2))], dim=1)
+    out = torch.bmm(rows, table.transpose(1, 2))[:, :n]  # [h, B*Q, T]
+    return out.reshape(h, B, Q, table.size(1)).transpose(0, 1)
+
+
 def mask_value(dtype: torch.dtype) -> float:
     # torch.finfo(dtype).min, spelled out because TorchScript has no finfo.
     if dtype == torch.float16:
@@ -81,27 +123,36 @@ class Layer(nn.Module):
         Returns the layer output for the query rows, [B, Q, H]."""
         B = x.size(0)
         L = x.size(1)
-        q = self.split(self.query(query_rows))  # [B, h, Q, d]
+        q = self.split(linear(query_rows, self.query.weight, self.query.bias))  # [B, h, Q, d]
         k = self.split(self.key(x))  # [B, h, L, d]
         v = self.split(self.value(x))  # [B, h, L, d]
         Q = q.size(2)
         if all_rows:
             idx_c2p = rel_idx.expand(B, self.heads, L, L)
+            c2p = torch.gather(torch.matmul(q, self.pos_key.transpose(-1, -2)), -1, idx_c2p)  # [B, h, L, L]
             # p2c[i, j] = K_j . Qr[r(i, j)]: gather from key j's row, then transpose.
             idx_p2c = rel_idx.transpose(0, 1).expand(B, self.heads, L, L)
             p2c = torch.gather(torch.matmul(k, self.pos_query.transpose(-1, -2)), -1, idx_p2c).transpose(-1, -2)
         else:
             idx_c2p = rel_idx.unsqueeze(1).expand(B, self.heads, Q, L)
+            c2p = torch.gather(rows_times_table(q, self.pos_key), -1, idx_c2p)  # [B, h, Q, L]
             # For a few query rows, gather the p2c term directly: [B, h, L, 2S] -> [B, h, Q, L].
             pk = torch.matmul(k, self.pos_query.transpose(-1, -2))  # [B, h, L, 2S]
             idx = rel_idx.transpose(1, 2).unsqueeze(1).expand(B, self.heads, L, Q)  # [B, h, L(key), Q]
             p2c = torch.gather(pk, -1, idx).transpose(-1, -2)  # [B, h, Q, L]
-        c2p = torch.gather(torch.matmul(q, self.pos_key.transpose(-1, -2)), -1, idx_c2p)  # [B, h, Q, L]
         bias = (c2p + p2c) * self.scale + key_bias  # [B, h, Q, L]
-        ctx = F.scaled_dot_product_attention(q, k, v, attn_mask=bias, scale=self.scale)  # [B, h, Q, d]
+        if all_rows:
+            ctx = F.scaled_dot_product_attention(q, k, v, attn_mask=bias, scale=self.scale)  # [B, h, Q, d]
+        else:
+            # Three query rows: plain products and sums instead of SDPA/bmm, whose few-row kernels
+            # round differently with the batch size (see linear()).
+            scores = (q.unsqueeze(3) * k.unsqueeze(2)).sum(-1) * self.scale + bias  # [B, h, Q, L]
+            probs = torch.softmax(scores, dim=-1)
+            ctx = (probs.unsqueeze(-1) * v.unsqueeze(2)).sum(3)  # [B, h, Q, d]
         ctx = ctx.transpose(1, 2).reshape(B, Q, self.heads * self.head_dim)
-        h1 = self.attn_norm(self.attn_out(ctx) + query_rows)
-        return self.ffn_norm(self.ffn_out(F.gelu(self.ffn_in(h1))) + h1)
+        h1 = self.attn_norm(linear(ctx, self.attn_out.weight, self.attn_out.bias) + query_rows)
+        inner = F.gelu(linear(h1, self.ffn_in.weight, self.ffn_in.bias))
+        return self.ffn_norm(linear(inner, self.ffn_out.weight, self.ffn_out.bias) + h1)
 
 
 class PairRM(nn.Module):
@@ -135,6 +186,11 @@ class PairRM(nn.Module):
                     p = proj(table)  # [2S, H]
                     buf.copy_(p.view(p.size(0), layer.heads, layer.head_dim).transpose(0, 1))
 
+    def score(self, pair: Tensor) -> Tensor:
+        """The head on [h_src ; h_cand]: W4 tanh(W1 x + b1) + b4 -> [B, n_tasks]."""
+        hidden = torch.tanh(linear(pair, self.head_dense.weight, self.head_dense.bias))
+        return linear(hidden, self.head_out.weight, self.head_out.bias)
+
     def forward(self, input_ids: Tensor, attention_mask: Tensor, marker_positions: Tensor) -> Tensor:
         """input_ids, attention_mask: [B, L] int64 (right padded); marker_positions: [B, 3] int64
         (source, candidate1, candidate2). Returns logits [B] float32: > 0 means candidate1 is better."""
@@ -157,6 +213,6 @@ class PairRM(nn.Module):
         if self.n_layers == 0:
             out = torch.gather(x, 1, gather_idx)
         src = out[:, 0]
-        s1 = self.head_out(torch.tanh(self.head_dense(torch.cat([src, out[:, 1]], dim=-1))))
-        s2 = self.head_out(torch.tanh(self.head_dense(torch.cat([src, out[:, 2]], dim=-1))))
+        s1 = self.score(torch.cat([src, out[:, 1]], dim=-1))
+        s2 = self.score(torch.cat([src, out[:, 2]], dim=-1))
         return (s1 - s2).mean(dim=-1).float()
