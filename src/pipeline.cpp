@@ -56,6 +56,8 @@ class Runner {
           throw Error(fmt::format("line {}{}: {}", e.line, e.field.empty() ? "" : ", field \"" + e.field + "\"", e.message));
         }
         out << window.front()->output << '\n';
+        ++summary_.written;
+        summary_.bytes_written += window.front()->raw.size() + 1;
         window.pop_front();
       }
       out.flush();

@@ -54,6 +54,7 @@ struct PipelineOptions {
 struct Summary {
   std::size_t records = 0, errors = 0, pairs = 0, batches = 0;
   std::size_t tokens = 0, padded_tokens = 0;  // real ids vs rows x length over all batches
+  std::size_t written = 0, bytes_written = 0;  // output lines so far, and their input lines' bytes
 };
 
 // Runs everything in `in` and writes one line per input line to `out`, flushed per wave. With

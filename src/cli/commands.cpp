@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -43,16 +44,24 @@ struct Streams {
 // A progress line on stderr (when it is a terminal, or --progress always) and a closing summary.
 class Reporter {
  public:
-  explicit Reporter(const CommonOptions& o)
+  // input_bytes: the input's size when it is a regular file (for the ETA), else 0.
+  Reporter(const CommonOptions& o, std::size_t input_bytes)
       : live_(!o.quiet && (o.progress == Progress::Always || (o.progress == Progress::Auto && isatty(STDERR_FILENO)))),
-        quiet_(o.quiet) {}
+        quiet_(o.quiet),
+        input_bytes_(input_bytes) {}
 
   void update(const Summary& s) {
     if (!live_) return;
     const auto now = Clock::now();
     if (now - last_ < std::chrono::milliseconds(250)) return;
     last_ = now;
-    std::fprintf(stderr, "\r%s", line(s).c_str());
+    std::string text = line(s);
+    if (input_bytes_ && s.bytes_written) {
+      const double secs = std::chrono::duration<double>(now - start_).count();
+      const double done = std::min(1.0, static_cast<double>(s.bytes_written) / static_cast<double>(input_bytes_));
+      text += fmt::format(", {:.0f}% done, ETA {:.0f} s", 100 * done, secs * (1 - done) / done);
+    }
+    std::fprintf(stderr, "\r%s\033[K", text.c_str());
     std::fflush(stderr);
   }
 
@@ -71,6 +80,7 @@ class Reporter {
   }
 
   bool live_, quiet_;
+  std::size_t input_bytes_;
   Clock::time_point start_ = Clock::now(), last_{};
 };
 
@@ -85,7 +95,12 @@ int run_records(const CommonOptions& common, RecordHandler& handler, std::istrea
   Engine engine(model, common.engine);
   Streams io(override_in ? "-" : common.input, common.output);
   JsonlReader reader(override_in ? *override_in : *io.in);
-  Reporter reporter(common);
+  std::size_t input_bytes = 0;
+  if (!override_in && common.input != "-") {
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(common.input, ec)) input_bytes = std::filesystem::file_size(common.input, ec);
+  }
+  Reporter reporter(common, input_bytes);
   const Summary s = run_pipeline(reader, *io.out, handler, tokenizer, layout, engine, common.pipeline,
                                  [&](const Summary& s) { reporter.update(s); });
   reporter.finish(s);
