@@ -5,15 +5,21 @@
 namespace pairrm {
 
 Result<Task> CompareHandler::make_task(const JsonObject& object) {
-  auto prompt = object.string(options_.prompt_key);
-  if (auto e = error_of(prompt)) return *e;
-  auto a = object.string(options_.a_key);
-  if (auto e = error_of(a)) return *e;
-  auto b = object.string(options_.b_key);
-  if (auto e = error_of(b)) return *e;
+  Result<Rendered> rendered = Rendered{};
+  if (object.has(options_.conversation_a_key) || object.has(options_.conversation_b_key)) {
+    rendered = render_conversation_pair(object, options_.conversation_a_key, options_.conversation_b_key, options_.templ);
+  } else {
+    auto a = object.string(options_.a_key);
+    if (auto e = error_of(a)) return *e;
+    auto b = object.string(options_.b_key);
+    if (auto e = error_of(b)) return *e;
+    rendered = render_record(object, options_.prompt_key,
+                             {std::get<std::string_view>(a), std::get<std::string_view>(b)}, options_.templ);
+  }
+  if (auto e = error_of(rendered)) return *e;
   Task task;
-  task.source = std::string(std::get<std::string_view>(prompt));
-  task.candidates = {std::string(std::get<std::string_view>(a)), std::string(std::get<std::string_view>(b))};
+  task.source = std::move(std::get<Rendered>(rendered).source);
+  task.candidates = std::move(std::get<Rendered>(rendered).candidates);
   std::vector<PairRequest> pairs;
   if (options_.order != Order::BA) pairs.push_back({0, 1});
   if (options_.order != Order::AB) pairs.push_back({1, 0});

@@ -66,6 +66,18 @@ ModelInfo parse_model_info(std::string_view json, const std::string& origin) {
   if (cand_side != "right") r.fail("/recipe/candidate_truncation must be right");
   if (marker != "inline" && marker != "separate") r.fail("/recipe/source_marker must be inline or separate");
   rc.source_keeps_end = src_side == "left";
+  // Optional fields (older files): default by recipe name.
+  rc.template_name = rc.name == "better-pairrm" ? "better-pairrm" : "llm-blender";
+  rc.candidate_capped = rc.name == "better-pairrm";
+  if (auto v = r.root.at_pointer("/recipe/template"); !v.error()) rc.template_name = r.text("/recipe/template");
+  if (auto v = r.root.at_pointer("/recipe/candidate_capped"); !v.error()) {
+    bool b = false;
+    if (v.get_bool().get(b)) r.fail("/recipe/candidate_capped is not a boolean");
+    rc.candidate_capped = b;
+  }
+  if (rc.template_name != "llm-blender" && rc.template_name != "better-pairrm") {
+    r.fail("/recipe/template must be llm-blender or better-pairrm");
+  }
   rc.source_marker_separate = marker == "separate";
   if (rc.source_keeps_end && !rc.source_marker_separate) r.fail("truncates an inline source marker on the left");
   if (rc.total_max_length != rc.source_max_length + 2 * rc.candidate_max_length) {

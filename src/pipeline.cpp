@@ -96,6 +96,11 @@ class Runner {
     }
     slot->task = std::move(std::get<Task>(task));
     tokenize(*slot);
+    if (!slot->task.planner) {
+      std::vector<std::size_t> tokens;
+      for (const TokenIds* p : slot->candidate_pieces) tokens.push_back(p->size());
+      slot->task.plan(slot->task, tokens);
+    }
     slot->logits = nan_matrix(slot->task.candidates.size());
     advance(*slot, jobs);
     return slot;

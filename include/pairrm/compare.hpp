@@ -1,8 +1,10 @@
-// `pairrm compare`: is A or B the better answer? Records {"prompt", "a", "b"}.
+// `pairrm compare`: is A or B the better answer? Records {"prompt" | "messages", "a", "b"}, or
+// {"conversation_a", "conversation_b"}: two conversations sharing their user turns.
 #pragma once
 
 #include <string>
 
+#include "pairrm/conversation.hpp"
 #include "pairrm/pipeline.hpp"
 
 namespace pairrm {
@@ -13,8 +15,11 @@ struct CompareOptions {
   std::string prompt_key = "prompt";
   std::string a_key = "a";
   std::string b_key = "b";
+  std::string conversation_a_key = "conversation_a";  // or two whole conversations
+  std::string conversation_b_key = "conversation_b";
   Order order = Order::Both;
   bool echo_input = true;  // false: print only the result fields (one pair from flags)
+  Template templ = Template::LlmBlender;  // from the model file
 };
 
 // Fields written: logit_ab (A in the candidate1 slot), logit_ba, margin, p_a_better, winner.

@@ -22,7 +22,8 @@ class Layout {
   TokenIds source_part(const TokenIds& prompt_pieces) const;
   // cmax: the most ids a candidate part may take next to a source part of this length.
   int candidate_budget(std::size_t source_part_length) const;
-  // Length of a candidate part ([CLS] marker pieces.. [SEP]) under that budget.
+  // Length of a candidate part ([CLS] marker pieces.. [SEP]) under that budget (and the recipe's
+  // candidate cap).
   std::size_t candidate_length(std::size_t pieces, int budget) const;
   std::size_t pair_length(std::size_t source_part_length, std::size_t c1_pieces, std::size_t c2_pieces) const;
 

@@ -17,6 +17,10 @@ struct Recipe {
   int total_max_length = 2048;   // T = S + 2C
   bool source_keeps_end = false;  // left truncation of the source (candidates: always right)
   bool source_marker_separate = false;  // [CLS] <|source|> [SEP] [CLS] prompt.. [SEP]
+  // reward-bench cuts each candidate text to candidate_max_length ids before the pair is laid out,
+  // so a candidate never gets more than C ids even when the source leaves room (Better-PairRM).
+  bool candidate_capped = false;
+  std::string template_name = "llm-blender";  // conversation rendering: llm-blender | better-pairrm
 };
 
 struct SpecialTokens {

@@ -30,6 +30,14 @@ struct Task {
   std::string source;
   std::vector<std::string> candidates;
   std::unique_ptr<Planner> planner;
+  // When the pairs depend on the candidates' token counts: called once they are known, it sets
+  // `planner` (and whatever else the handler keeps in the task).
+  std::function<void(Task& task, const std::vector<std::size_t>& candidate_tokens)> plan;
+  // Rewards against a reference: its index in `candidates` (-1: none); an external reference text
+  // is appended as the last candidate and reported by no output array.
+  int reference = -1;
+  bool reference_appended = false;
+  std::string label;  // a label the handler keeps with the record (eval's subset)
 };
 
 // What a subcommand does with its records.

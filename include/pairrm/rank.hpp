@@ -1,12 +1,16 @@
-// `pairrm rank`: best-of-N reranking of {"prompt", "candidates": [...]} records.
+// `pairrm rank`: best-of-N reranking of {"prompt" | "messages", "candidates": [...]} records.
 #pragma once
 
 #include <cstdint>
 #include <string>
 
+#include "pairrm/conversation.hpp"
 #include "pairrm/pipeline.hpp"
 
 namespace pairrm {
+
+// Rewards against a reference (LLM-Blender's rank_with_ref): which candidate is the reference.
+enum class ReferenceChoice { None, Index, Longest, Shortest, Median, First, Last };
 
 struct RankOptions {
   std::string prompt_key = "prompt";
@@ -16,6 +20,9 @@ struct RankOptions {
   uint64_t seed = 0;      // bubble's permutation
   std::size_t top_k = 0;  // 0: no "order" field
   bool matrix = false;    // add "logits"
+  Template templ = Template::LlmBlender;  // from the model file
+  ReferenceChoice reference = ReferenceChoice::None;  // a line's "reference" text overrides it
+  std::size_t reference_index = 0;                    // with ReferenceChoice::Index
 };
 
 class RankHandler : public RecordHandler {
@@ -27,6 +34,13 @@ class RankHandler : public RecordHandler {
  private:
   RankOptions options_;
 };
+
+// The reference among candidates of these token counts: longest/shortest/median by tokens, ties
+// to the lowest index (median: the lower median of the sorted counts).
+int pick_reference(ReferenceChoice choice, std::size_t index, const std::vector<std::size_t>& tokens);
+
+// reward_j = M[j][ref] - M[ref][j]; the reference gets 0.
+std::vector<double> reference_rewards(const Matrix& m, int reference, std::size_t n);
 
 // The "logits" field: N x N, diagonal and pairs not run as null, float32 values.
 void append_matrix(std::string& out, const Matrix& m);

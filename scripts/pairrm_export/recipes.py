@@ -9,6 +9,8 @@ RECIPES: Dict[str, dict] = {
         "source_truncation": "right",
         "candidate_truncation": "right",
         "source_marker": "inline",
+        "template": "llm-blender",
+        "candidate_capped": False,
     },
     # reward-bench's Better-PairRM: the marker encoded on its own, the prompt keeps its end.
     "better-pairrm": {
@@ -17,6 +19,9 @@ RECIPES: Dict[str, dict] = {
         "source_truncation": "left",
         "candidate_truncation": "right",
         "source_marker": "separate",
+        "template": "better-pairrm",
+        # reward-bench cuts each candidate text to 670 ids before laying out the pair
+        "candidate_capped": True,
     },
 }
 

@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <memory>
 #include <iostream>
 #include <sstream>
 
@@ -88,8 +90,11 @@ Layout make_layout(const CommonOptions& common, const ModelInfo& info) {
   return Layout(with_limits(info.recipe, common.source_max_length, common.candidate_max_length), info.tokens);
 }
 
-int run_records(const CommonOptions& common, RecordHandler& handler, std::istream* override_in = nullptr) {
+// Runs a record pipeline; `make_handler` gets the model's metadata (its template) first.
+int run_records(const CommonOptions& common, const std::function<RecordHandler&(const ModelInfo&)>& make_handler,
+                std::istream* override_in = nullptr) {
   const ModelFile model = read_model_file(common.model);
+  RecordHandler& handler = make_handler(model.info);
   const Layout layout = make_layout(common, model.info);
   const Tokenizer tokenizer(model.spm_model);
   Engine engine(model, common.engine);
@@ -108,12 +113,60 @@ int run_records(const CommonOptions& common, RecordHandler& handler, std::istrea
   return s.errors ? 2 : 0;
 }
 
+std::string read_text_file(const std::string& path, const char* what) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw Error(path + ": cannot read the " + what);
+  std::stringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
 }  // namespace
 
-int run_rank(const CommonOptions& common, const RankOptions& options) {
-  RankHandler handler(options);
-  return run_records(common, handler);
+Template template_of(const ModelInfo& info) {
+  return info.recipe.template_name == "better-pairrm" ? Template::BetterPairRM : Template::LlmBlender;
 }
+
+int run_rank(const CommonOptions& common, RankOptions options) {
+  std::unique_ptr<RankHandler> handler;
+  return run_records(common, [&](const ModelInfo& info) -> RecordHandler& {
+    options.templ = template_of(info);
+    handler = std::make_unique<RankHandler>(options);
+    return *handler;
+  });
+}
+
+int run_eval(const CommonOptions& common, EvalOptions options, const EvalFiles& files) {
+  const std::vector<Section> sections =
+      files.sections.empty() ? std::vector<Section>{} : parse_sections(read_text_file(files.sections, "sections file"), files.sections);
+  std::unique_ptr<EvalHandler> handler;
+  const int code = run_records(common, [&](const ModelInfo& info) -> RecordHandler& {
+    options.templ = template_of(info);
+    handler = std::make_unique<EvalHandler>(options);
+    return *handler;
+  });
+  std::fputs(eval_table(handler->counts(), sections).c_str(), stderr);
+  if (!files.summary.empty()) {
+    std::ofstream out(files.summary, std::ios::binary);
+    out << eval_summary_json(handler->counts(), sections) << '\n';
+    if (!out) throw Error(files.summary + ": cannot write the summary");
+  }
+  return code;
+}
+
+namespace {
+int compare_records(const CommonOptions& common, CompareOptions options, std::istream* in) {
+  std::unique_ptr<CompareHandler> handler;
+  return run_records(
+      common,
+      [&](const ModelInfo& info) -> RecordHandler& {
+        options.templ = template_of(info);
+        handler = std::make_unique<CompareHandler>(options);
+        return *handler;
+      },
+      in);
+}
+}  // namespace
 
 int run_compare(const CommonOptions& common, CompareOptions options, const CompareFlags& flags) {
   if (flags.prompt || flags.a || flags.b) {
@@ -133,60 +186,46 @@ int run_compare(const CommonOptions& common, CompareOptions options, const Compa
     line += '}';
     std::istringstream in(line);
     options.echo_input = false;
-    CompareHandler handler(options);
     CommonOptions quiet = common;
     quiet.quiet = true;
-    return run_records(quiet, handler, &in);
+    return compare_records(quiet, options, &in);
   }
-  CompareHandler handler(options);
-  return run_records(common, handler);
+  return compare_records(common, options, nullptr);
 }
 
-int run_tokenize(const CommonOptions& common, const CompareOptions& keys) {
+int run_tokenize(const CommonOptions& common, CompareOptions keys) {
   const ModelFile model = read_model_file(common.model);
   const Layout layout = make_layout(common, model.info);
   const Tokenizer tokenizer(model.spm_model);
+  keys.templ = template_of(model.info);
+  CompareHandler tasks(keys);  // the same source and candidate texts compare would score
   Streams io(common.input, common.output);
   JsonlReader reader(*io.in);
   std::size_t errors = 0;
   while (reader.next()) {
     auto parsed = reader.parsed();
-    InputError err;
-    bool ok = false;
-    std::string fields;
+    Result<Task> task = InputError{};
     if (auto e = error_of(parsed)) {
-      err = *e;
+      task = *e;
     } else {
-      const JsonObject& obj = std::get<JsonObject>(parsed);
-      auto p = obj.string(keys.prompt_key);
-      auto a = obj.string(keys.a_key);
-      auto b = obj.string(keys.b_key);
-      if (auto e = error_of(p)) {
-        err = *e;
-      } else if (auto e2 = error_of(a)) {
-        err = *e2;
-      } else if (auto e3 = error_of(b)) {
-        err = *e3;
-      } else {
-        const TokenIds src = layout.source_part(tokenizer.encode(std::get<std::string_view>(p)));
-        std::vector<int64_t> ids;
-        auto markers = layout.build(src, tokenizer.encode(std::get<std::string_view>(a)),
-                                    tokenizer.encode(std::get<std::string_view>(b)), ids);
-        fields = "\"input_ids\":[";
-        for (std::size_t i = 0; i < ids.size(); ++i) fields += (i ? "," : "") + std::to_string(ids[i]);
-        fields += fmt::format("],\"marker_positions\":[{},{},{}]", markers[0], markers[1], markers[2]);
-        ok = true;
-      }
+      task = tasks.make_task(std::get<JsonObject>(parsed));
     }
-    if (ok) {
-      *io.out << extend_object(reader.raw(), fields) << '\n';
-    } else {
+    if (auto e = error_of(task)) {
       ++errors;
       if (common.pipeline.on_error == OnError::Fail) {
-        throw Error(fmt::format("line {}{}: {}", err.line, err.field.empty() ? "" : ", field \"" + err.field + "\"", err.message));
+        throw Error(fmt::format("line {}{}: {}", e->line, e->field.empty() ? "" : ", field \"" + e->field + "\"", e->message));
       }
-      *io.out << error_object(err) << '\n';
+      *io.out << error_object(*e) << '\n';
+      continue;
     }
+    const Task& t = std::get<Task>(task);
+    const TokenIds src = layout.source_part(tokenizer.encode(t.source));
+    std::vector<int64_t> ids;
+    auto markers = layout.build(src, tokenizer.encode(t.candidates[0]), tokenizer.encode(t.candidates[1]), ids);
+    std::string fields = "\"input_ids\":[";
+    for (std::size_t i = 0; i < ids.size(); ++i) fields += (i ? "," : "") + std::to_string(ids[i]);
+    fields += fmt::format("],\"marker_positions\":[{},{},{}]", markers[0], markers[1], markers[2]);
+    *io.out << extend_object(reader.raw(), fields) << '\n';
   }
   io.out->flush();
   return errors ? 2 : 0;

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "pairrm/compare.hpp"
+#include "pairrm/eval.hpp"
 #include "pairrm/rank.hpp"
 
 namespace pairrm::cli {
@@ -29,9 +30,18 @@ struct CompareFlags {
 
 // Each returns the exit code: 0 all records ok, 2 some records were errors. Errors that stop the run
 // are thrown as pairrm::Error (main prints them, exit 1).
-int run_rank(const CommonOptions& common, const RankOptions& options);
+struct EvalFiles {
+  std::string summary;   // JSON summary to this file ("" = none)
+  std::string sections;  // sections file ("" = none)
+};
+
+// The template name in a model file's recipe as the enum the handlers take.
+Template template_of(const ModelInfo& info);
+
+int run_rank(const CommonOptions& common, RankOptions options);
 int run_compare(const CommonOptions& common, CompareOptions options, const CompareFlags& flags);
-int run_tokenize(const CommonOptions& common, const CompareOptions& keys);
+int run_eval(const CommonOptions& common, EvalOptions options, const EvalFiles& files);
+int run_tokenize(const CommonOptions& common, CompareOptions keys);
 int run_info(const CommonOptions& common, bool json);
 
 }  // namespace pairrm::cli

@@ -72,6 +72,10 @@ int main(int argc, char** argv) {
   rank_cmd->add_option("--seed", rank.seed, "bubble mode's random order")->capture_default_str();
   rank_cmd->add_option("--top-k", rank.top_k, "add \"order\": the K best candidate indices")->check(CLI::PositiveNumber);
   rank_cmd->add_flag("--matrix", rank.matrix, "add \"logits\": the N x N logit matrix (diagonal null)");
+  std::string reference;
+  rank_cmd->add_option("--reference", reference,
+                       "rewards against a reference candidate (2N passes): K (an index) | longest | shortest | median | "
+                       "first | last (by tokens); a line's \"reference\": \"text\" overrides it");
 
   CompareOptions compare;
   CompareFlags flags;
@@ -84,6 +88,19 @@ int main(int argc, char** argv) {
   compare_cmd->add_option("--order", compare.order, "ab | ba | both (both orders, margin = logit_ab - logit_ba)")
       ->transform(CLI::CheckedTransformer(std::map<std::string, Order>{{"ab", Order::AB}, {"ba", Order::BA}, {"both", Order::Both}}))
       ->default_str("both");
+
+  EvalOptions eval;
+  EvalFiles eval_files;
+  auto* eval_cmd = app.add_subcommand(
+      "eval", "accuracy on preference pairs {\"prompt\" | \"messages\", \"chosen\", \"rejected\", \"subset\"?}: per-pair JSONL "
+              "on stdout, a table on stderr");
+  add_common(*eval_cmd, common);
+  add_engine(*eval_cmd, common);
+  eval_cmd->add_option("--summary", eval_files.summary, "write the JSON summary (subsets, overall, sections) to FILE");
+  eval_cmd->add_option("--sections", eval_files.sections,
+                       "JSON {\"Section\": [\"subset\", ...]} or {\"Section\": {\"subset\": weight}}: section scores as "
+                       "weighted means of subset accuracies (default weight: pairs seen)");
+  eval_cmd->add_option("--subset-key", eval.subset_key, "key of the subset name")->capture_default_str();
 
   CompareOptions tokenize_keys;
   auto* tokenize_cmd = app.add_subcommand("tokenize", "print input_ids and marker_positions of JSONL {\"prompt\", \"a\", \"b\"}");
@@ -106,10 +123,25 @@ int main(int argc, char** argv) {
       if (rank.mode != RankMode::Full && aggregate_opt->count() > 0) {
         throw Error("--aggregate applies to --mode full only; bubble and knockout rank by how far candidates got");
       }
+      if (!reference.empty()) {
+        static const std::map<std::string, ReferenceChoice> names = {
+            {"longest", ReferenceChoice::Longest}, {"shortest", ReferenceChoice::Shortest},
+            {"median", ReferenceChoice::Median},   {"first", ReferenceChoice::First},
+            {"last", ReferenceChoice::Last}};
+        if (auto it = names.find(reference); it != names.end()) {
+          rank.reference = it->second;
+        } else if (reference.find_first_not_of("0123456789") == std::string::npos) {
+          rank.reference = ReferenceChoice::Index;
+          rank.reference_index = std::stoul(reference);
+        } else {
+          throw Error("--reference " + reference + ": expected an index or longest, shortest, median, first, last");
+        }
+      }
       return run_rank(common, rank);
     }
     if (*compare_cmd) return run_compare(common, compare, flags);
     if (*tokenize_cmd) return run_tokenize(common, tokenize_keys);
+    if (*eval_cmd) return run_eval(common, eval, eval_files);
     if (*info_cmd) return run_info(common, info_json);
   } catch (const Error& e) {
     std::fprintf(stderr, "pairrm: error: %s\n", e.what());

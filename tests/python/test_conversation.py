@@ -1,0 +1,188 @@
+"""Conversation rendering and layouts against the upstream Python code paths, through `pairrm tokenize`.
+
+- PairRM (llm-blender template): LLM-Blender's compare_conversations strings (instruction glued to
+  "USER: ...\\nAssistant: <Response i>" lines; candidates "<Response i>: ..."), laid out by the
+  PairRM-hf model card's tokenize_pair.
+- Better-PairRM: reward-bench's tokenize_conv_pair: its jinja template (reference data below, as
+  published in rewardbench/models/betterpairrm.py), text pre-truncation (2030 ids from the left for
+  the source, 670 from the right for candidates, decoded back to text), then its tokenize_pair
+  (marker encoded on its own, source truncated on the left)."""
+import jinja2
+import pytest
+
+import reference
+from helpers import jsonl, run
+from pairrm_export import export
+
+# reward-bench's Better-PairRM template, verbatim (the reference's behaviour, whitespace included).
+REWARD_BENCH_TEMPLATE = """{% for message in messages -%}
+    {% if message['role'] == 'user' -%}
+    USER: {{ message['content']|trim -}}
+    {% if not loop.last -%}
+
+
+    {% endif %}
+    {% elif message['role'] == 'assistant' -%}
+    ASSISTANT: {{ message['content']|trim -}}
+    {% if not loop.last -%}
+
+
+    {% endif %}
+    {% elif message['role'] == 'user_context' -%}
+    USER: {{ message['content']|trim -}}
+    {% if not loop.last -%}
+
+
+    {% endif %}
+    {% elif message['role'] == 'system' -%}
+    SYSTEM MESSAGE: {{ message['content']|trim -}}
+    {% if not loop.last -%}
+
+
+    {% endif %}
+    {% endif %}
+    {% endfor -%}
+    {% if add_generation_prompt and messages[-1]['role'] != 'assistant' -%}
+    ASSISTANT: {% endif -%}"""
+
+INSTRUCTION = "Finish the following coversation in each i-th turn by filling in <Response i> with your response."
+
+
+def u(t):
+    return {"role": "user", "content": t}
+
+
+def a(t):
+    return {"role": "assistant", "content": t}
+
+
+def s(t):
+    return {"role": "system", "content": t}
+
+
+CONVERSATIONS = {
+    "1 turn": [u("What is 2+2?")],
+    "2 turns": [u("hi"), a("Hello! How can I help?"), u("Tell me a joke.")],
+    "5 turns": [u("q1"), a("a1"), u("q2  with   spaces"), a("a2\nline"), u("q3"), a("a3"), u("q4"), a(""), u("q5 last")],
+    "empty turns": [u(""), a(""), u("  padded  ")],
+}
+CANDIDATES = ["Sure: 4.", "Why did the chicken cross the road?", ""]
+
+
+@pytest.fixture(scope="module")
+def fast():
+    return reference.hf_tokenizer(fast=True)
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory):
+    d = tmp_path_factory.mktemp("conv")
+    out = {}
+    for recipe in ("pairrm", "better-pairrm"):
+        path = str(d / f"{recipe}.pairrm")
+        assert export.main(["--tiny", "--recipe", recipe, "--spm", reference.SPM, "-o", path]) == 0
+        out[recipe] = path
+    return out
+
+
+def llm_blender_strings(conv_a, conv_b):
+    """LLM-Blender's compare_conversations, restated: returns (source, cand1, cand2)."""
+    source = INSTRUCTION + "\n".join("USER: " + conv_a[i]["content"] + f"\nAssistant: <Response {i // 2 + 1}>" for i in range(0, len(conv_a), 2))
+    c1 = "\n".join(f"<Response {i // 2 + 1}>: " + conv_a[i]["content"] for i in range(1, len(conv_a), 2))
+    c2 = "\n".join(f"<Response {i // 2 + 1}>: " + conv_b[i]["content"] for i in range(1, len(conv_b), 2))
+    return source, c1, c2
+
+
+def reward_bench_ids(tok, conv_a, conv_b, S=2030, C=670):
+    """reward-bench's tokenize_conv_pair (the version with the marker encoded on its own)."""
+    template = jinja2.Environment().from_string(REWARD_BENCH_TEMPLATE)
+
+    def truncate_texts(text, max_length, side):
+        tok.truncation_side = side
+        ids = tok.encode(text, add_special_tokens=False, max_length=max_length, truncation=True)
+        return tok.decode(ids, skip_special_tokens=True)
+
+    source = truncate_texts(template.render(messages=conv_a[:-1], add_generation_prompt=True), 2030, "left")
+    c1 = truncate_texts(conv_a[-1]["content"], 670, "right")
+    c2 = truncate_texts(conv_b[-1]["content"], 670, "right")
+    tok.truncation_side = "left"
+    src_ids = tok.encode("<|source|>") + tok.encode(source, max_length=S - 3, truncation=True)
+    tok.truncation_side = "right"
+    cmax = (S + 2 * C - len(src_ids)) // 2
+    return (src_ids + tok.encode("<|candidate1|>" + c1, max_length=cmax, truncation=True)
+            + tok.encode("<|candidate2|>" + c2, max_length=cmax, truncation=True))
+
+
+def tokenize(model, rows, extra=()):
+    return jsonl(run(["tokenize", "-m", model] + list(extra), rows).stdout)
+
+
+@pytest.mark.parametrize("name", list(CONVERSATIONS))
+def test_pairrm_conversations_follow_llm_blender(models, fast, name):
+    messages = CONVERSATIONS[name]
+    rows = [{"messages": messages, "a": CANDIDATES[0], "b": CANDIDATES[1]}]
+    got = tokenize(models["pairrm"], rows)[0]["input_ids"]
+    source, c1, c2 = llm_blender_strings(messages + [a(CANDIDATES[0])], messages + [a(CANDIDATES[1])])
+    assert got == reference.model_card_ids(fast, source, c1, c2)
+
+
+@pytest.mark.parametrize("name", list(CONVERSATIONS))
+def test_pairrm_whole_conversation_pairs(models, fast, name):
+    messages = CONVERSATIONS[name]
+    conv_a, conv_b = messages + [a(CANDIDATES[1])], messages + [a(CANDIDATES[2])]
+    got = tokenize(models["pairrm"], [{"conversation_a": conv_a, "conversation_b": conv_b}])[0]["input_ids"]
+    assert got == reference.model_card_ids(fast, *llm_blender_strings(conv_a, conv_b))
+
+
+@pytest.mark.parametrize("name", list(CONVERSATIONS) + ["system"])
+def test_better_pairrm_follows_reward_bench(models, fast, name):
+    messages = CONVERSATIONS.get(name) or [s("You are terse."), u("hi"), a("hello"), u("2+2?")]
+    for cand_a, cand_b in ((CANDIDATES[0], CANDIDATES[1]), (CANDIDATES[2], CANDIDATES[0])):
+        want = reward_bench_ids(fast, messages + [a(cand_a)], messages + [a(cand_b)])
+        got_messages = tokenize(models["better-pairrm"], [{"messages": messages, "a": cand_a, "b": cand_b}])[0]["input_ids"]
+        got_pair = tokenize(models["better-pairrm"], [{"conversation_a": messages + [a(cand_a)],
+                                                       "conversation_b": messages + [a(cand_b)]}])[0]["input_ids"]
+        assert got_messages == want
+        assert got_pair == want
+
+
+def test_better_pairrm_plain_prompt_is_one_user_turn(models, fast):
+    got = tokenize(models["better-pairrm"], [{"prompt": "What is 2+2?", "a": "4", "b": "5"}])[0]["input_ids"]
+    assert got == reward_bench_ids(fast, [u("What is 2+2?"), a("4")], [u("What is 2+2?"), a("5")])
+
+
+def test_long_conversations_keep_their_end(models, fast):
+    messages = []
+    for i in range(120):
+        messages += [u(f"question number {i} " + "words " * 20), a(f"answer {i} " + "more " * 20)]
+    messages.append(u("FINAL QUESTION"))
+    long_answer = "token " * 1500
+    want = reward_bench_ids(fast, messages + [a(long_answer)], messages + [a("short")])
+    got = tokenize(models["better-pairrm"], [{"messages": messages, "a": long_answer, "b": "short"}])[0]
+    assert got["input_ids"] == want
+    ids = got["input_ids"]
+    src_end = got["marker_positions"][1] - 1
+    assert src_end == 2030  # the source is full
+    tail = fast.encode("FINAL QUESTION ASSISTANT:", add_special_tokens=False)
+    assert ids[src_end - 1 - len(tail):src_end - 1] == tail  # ... and ends with the last user turn
+    # reward-bench caps candidates at 670 ids even when the source leaves room
+    short_src = tokenize(models["better-pairrm"], [{"prompt": "hi", "a": long_answer, "b": "x"}])[0]
+    c1_len = short_src["marker_positions"][2] - short_src["marker_positions"][1]
+    assert c1_len == 670 + 3
+
+
+@pytest.mark.parametrize("row,field,message", [
+    ({"messages": [{"role": "robot", "content": "x"}], "a": "1", "b": "2"}, "messages[0].role", "unknown role"),
+    ({"messages": [], "a": "1", "b": "2"}, "messages", "empty conversation"),
+    ({"messages": [u("x"), a("y")], "a": "1", "b": "2"}, "messages", "must end with a user turn"),
+    ({"messages": [s("sys"), u("x")], "a": "1", "b": "2"}, "messages[0].role", "system turn"),
+    ({"messages": [{"role": "user"}], "a": "1", "b": "2"}, "messages[0].content", "missing"),
+    ({"conversation_a": [u("q"), a("x")], "conversation_b": [u("q?"), a("y")]}, "conversation_b[0].content", "user turns differ"),
+    ({"conversation_a": [u("q"), a("x")], "conversation_b": [u("q"), a("y"), u("more"), a("z")]}, "conversation_b", "turns"),
+    ({"prompt": "p", "messages": [u("q")], "a": "1", "b": "2"}, "prompt", "either"),
+])
+def test_bad_conversations_give_located_errors(models, row, field, message):
+    proc = run(["tokenize", "-m", models["pairrm"]], [row], check=False)
+    assert proc.returncode == 2
+    err = jsonl(proc.stdout)[0]["error"]
+    assert err["line"] == 1 and err["field"] == field and message in err["message"], err
