@@ -178,3 +178,21 @@ def test_info_and_limits(model_file):
     assert "recipe:      pairrm: source 1224 ids" in info
     proc = run(["compare", "-m", model_file, "--prompt", "p", "--a", "a", "--b", "b", "--source-max-length", "5000"], check=False)
     assert proc.returncode == 1 and "only smaller limits" in proc.stderr
+
+
+@pytest.mark.parametrize("args", [
+    ["rank", "-i", "data/examples/rank.jsonl", "--top-k", "2"],
+    ["rank", "-i", "data/examples/conversation.jsonl"],
+    ["rank", "-i", "data/examples/reference.jsonl", "--reference", "longest"],
+    ["compare", "-i", "data/examples/compare.jsonl"],
+    ["compare", "-i", "data/examples/conversations_ab.jsonl"],
+    ["eval", "-i", "data/examples/preferences.jsonl", "--sections", "data/examples/sections.json"],
+])
+def test_readme_examples_run(model_file, args):
+    repo = os.path.join(os.path.dirname(__file__), "..", "..")
+    args = [a if not a.startswith("data/") else os.path.join(repo, a) for a in args]
+    proc = run(args[:1] + ["-m", model_file, "-q"] + args[1:])
+    lines = jsonl(proc.stdout)
+    with open(args[args.index("-i") + 1]) as f:
+        assert len(lines) == len(f.read().splitlines())
+    assert not any("error" in line for line in lines)
