@@ -114,6 +114,18 @@ std::vector<float> Engine::score(const Batch& batch) {
   }
 }
 
+void Engine::warm_up(int64_t rows, int64_t length) {
+  Batch b;
+  b.rows = rows;
+  b.length = length;
+  b.ids.assign(rows * length, 5);
+  b.mask.assign(rows * length, 1);
+  for (int64_t r = 0; r < rows; ++r) b.markers.insert(b.markers.end(), {1, length / 3, 2 * length / 3});
+  score(b);
+}
+
+bool Engine::on_gpu() const { return impl_->device.is_cuda(); }
+
 std::string Engine::device() const { return impl_->device.str(); }
 
 std::string Engine::dtype() const {

@@ -1,6 +1,10 @@
 #include "pairrm/pipeline.hpp"
 
 #include <algorithm>
+#include <condition_variable>
+#include <exception>
+#include <mutex>
+#include <thread>
 #include <deque>
 #include <numeric>
 #include <optional>
@@ -33,9 +37,11 @@ struct Job {
 
 class Runner {
  public:
-  Runner(RecordHandler& handler, const Tokenizer& tokenizer, const Layout& layout, Scorer& scorer,
+  Runner(RecordHandler& handler, const Tokenizer& tokenizer, const Layout& layout, const std::vector<Scorer*>& scorers,
          const PipelineOptions& options, const std::function<void(const Summary&)>& progress)
-      : handler_(handler), tokenizer_(tokenizer), layout_(layout), scorer_(scorer), options_(options), progress_(progress) {}
+      : handler_(handler), tokenizer_(tokenizer), layout_(layout), scorers_(scorers), options_(options), progress_(progress) {
+    if (scorers_.empty()) throw Error("no scorer given to the pipeline (this is a bug)");
+  }
 
   Summary run(JsonlReader& in, std::ostream& out) {
     std::deque<std::unique_ptr<Slot>> window;
@@ -147,11 +153,65 @@ class Runner {
     std::stable_sort(wave.begin(), wave.end(), [](const Job& a, const Job& b) { return a.length > b.length; });
     std::vector<std::size_t> lengths(wave.size());
     std::transform(wave.begin(), wave.end(), lengths.begin(), [](const Job& j) { return j.length; });
-    for (auto [begin, end] : cut_batches(lengths, limits_)) run_batch(wave, begin, end);
+    const auto ranges = cut_batches(lengths, limits_);
+
+    // The main thread builds batch k+1 while the scorers run batch k: one thread per scorer (one per
+    // device) takes built batches from a short queue. Every logit lands in its own matrix cell, so
+    // scorers never write the same memory.
+    std::mutex mu;
+    std::condition_variable changed;
+    std::deque<Built> ready;
+    bool produced_all = false;
+    std::exception_ptr failure;
+    auto consume = [&](Scorer& scorer) {
+      while (true) {
+        Built b;
+        {
+          std::unique_lock<std::mutex> lock(mu);
+          changed.wait(lock, [&] { return !ready.empty() || produced_all || failure; });
+          if (failure || ready.empty()) return;
+          b = std::move(ready.front());
+          ready.pop_front();
+        }
+        changed.notify_all();
+        try {
+          score(scorer, wave, b, mu);
+        } catch (...) {
+          std::lock_guard<std::mutex> lock(mu);
+          if (!failure) failure = std::current_exception();
+          changed.notify_all();
+          return;
+        }
+      }
+    };
+    std::vector<std::thread> workers;
+    for (Scorer* scorer : scorers_) workers.emplace_back(consume, std::ref(*scorer));
+    for (auto [begin, end] : ranges) {
+      Built b = build(wave, begin, end);
+      std::unique_lock<std::mutex> lock(mu);
+      changed.wait(lock, [&] { return ready.size() < 2 * scorers_.size() || failure; });
+      if (failure) break;
+      ready.push_back(std::move(b));
+      changed.notify_all();
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      produced_all = true;
+    }
+    changed.notify_all();
+    for (auto& w : workers) w.join();
+    if (failure) std::rethrow_exception(failure);
   }
 
-  void run_batch(std::vector<Job>& wave, std::size_t begin, std::size_t end) {
+  // A batch ready for a scorer: rows [begin, end) of the wave.
+  struct Built {
+    std::size_t begin = 0, end = 0;
     Batch batch;
+  };
+
+  Built build(const std::vector<Job>& wave, std::size_t begin, std::size_t end) const {
+    Built b{begin, end, {}};
+    Batch& batch = b.batch;
     batch.rows = static_cast<int64_t>(end - begin);
     batch.length = static_cast<int64_t>(padded_length(wave[begin].length));
     batch.ids.reserve(batch.rows * batch.length);
@@ -166,27 +226,38 @@ class Runner {
       batch.mask.insert(batch.mask.end(), used, 1);
       batch.mask.insert(batch.mask.end(), batch.length - used, 0);
       batch.markers.insert(batch.markers.end(), markers.begin(), markers.end());
-      summary_.tokens += used;
     }
+    return b;
+  }
+
+  void score(Scorer& scorer, std::vector<Job>& wave, Built& b, std::mutex& mu) {
     std::vector<float> logits;
     try {
-      logits = scorer_.score(batch);
+      logits = scorer.score(b.batch);
     } catch (const OutOfMemory&) {
-      if (end - begin == 1) throw;
+      if (b.end - b.begin == 1) throw;
       // Split the batch and lower the budget for the rest of the run; nothing is lost or repeated.
-      limits_.max_tokens = std::max<std::size_t>(limits_.max_tokens / 2, 1);
-      const std::size_t mid = begin + (end - begin) / 2;
-      run_batch(wave, begin, mid);
-      run_batch(wave, mid, end);
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        limits_.max_tokens = std::max<std::size_t>(limits_.max_tokens / 2, 1);
+      }
+      const std::size_t mid = b.begin + (b.end - b.begin) / 2;
+      Built first = build(wave, b.begin, mid), second = build(wave, mid, b.end);
+      score(scorer, wave, first, mu);
+      score(scorer, wave, second, mu);
       return;
     }
-    if (logits.size() != end - begin) throw Error("the model returned a wrong number of logits (this is a bug)");
-    for (std::size_t k = begin; k < end; ++k) {
+    if (logits.size() != b.end - b.begin) throw Error("the model returned a wrong number of logits (this is a bug)");
+    std::size_t tokens = 0;
+    for (std::size_t k = b.begin; k < b.end; ++k) {
       const Job& j = wave[k];
-      j.slot->logits[j.pair.first][j.pair.second] = logits[k - begin];
+      j.slot->logits[j.pair.first][j.pair.second] = logits[k - b.begin];
+      tokens += j.length;
     }
-    summary_.pairs += end - begin;
-    summary_.padded_tokens += static_cast<std::size_t>(batch.rows * batch.length);
+    std::lock_guard<std::mutex> lock(mu);
+    summary_.pairs += b.end - b.begin;
+    summary_.tokens += tokens;
+    summary_.padded_tokens += static_cast<std::size_t>(b.batch.rows * b.batch.length);
     ++summary_.batches;
     if (progress_) progress_(summary_);
   }
@@ -194,7 +265,7 @@ class Runner {
   RecordHandler& handler_;
   const Tokenizer& tokenizer_;
   const Layout& layout_;
-  Scorer& scorer_;
+  const std::vector<Scorer*>& scorers_;
   const PipelineOptions& options_;
   const std::function<void(const Summary&)>& progress_;
   BatchLimits limits_ = options_.limits;
@@ -205,9 +276,16 @@ class Runner {
 }  // namespace
 
 Summary run_pipeline(JsonlReader& in, std::ostream& out, RecordHandler& handler, const Tokenizer& tokenizer,
+                     const Layout& layout, const std::vector<Scorer*>& scorers, const PipelineOptions& options,
+                     const std::function<void(const Summary&)>& progress) {
+  return Runner(handler, tokenizer, layout, scorers, options, progress).run(in, out);
+}
+
+Summary run_pipeline(JsonlReader& in, std::ostream& out, RecordHandler& handler, const Tokenizer& tokenizer,
                      const Layout& layout, Scorer& scorer, const PipelineOptions& options,
                      const std::function<void(const Summary&)>& progress) {
-  return Runner(handler, tokenizer, layout, scorer, options, progress).run(in, out);
+  const std::vector<Scorer*> one{&scorer};
+  return run_pipeline(in, out, handler, tokenizer, layout, one, options, progress);
 }
 
 }  // namespace pairrm

@@ -38,6 +38,10 @@ class Engine : public Scorer {
   Engine(const ModelFile& model, const EngineOptions& options);
   ~Engine() override;
   std::vector<float> score(const Batch& batch) override;
+  // Runs one batch of `rows` x `length` (dummy pairs), so that a batch that does not fit fails at
+  // start rather than hours in. Throws OutOfMemory like score().
+  void warm_up(int64_t rows, int64_t length);
+  bool on_gpu() const;
   std::string device() const;
   std::string dtype() const;
 

@@ -71,5 +71,10 @@ struct Summary {
 Summary run_pipeline(JsonlReader& in, std::ostream& out, RecordHandler& handler, const Tokenizer& tokenizer,
                      const Layout& layout, Scorer& scorer, const PipelineOptions& options,
                      const std::function<void(const Summary&)>& progress = {});
+// The same with several scorers (one per device), fed from one queue of batches; the main thread
+// builds the next batches while they run.
+Summary run_pipeline(JsonlReader& in, std::ostream& out, RecordHandler& handler, const Tokenizer& tokenizer,
+                     const Layout& layout, const std::vector<Scorer*>& scorers, const PipelineOptions& options,
+                     const std::function<void(const Summary&)>& progress = {});
 
 }  // namespace pairrm

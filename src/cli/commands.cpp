@@ -90,6 +90,37 @@ Layout make_layout(const CommonOptions& common, const ModelInfo& info) {
   return Layout(with_limits(info.recipe, common.source_max_length, common.candidate_max_length), info.tokens);
 }
 
+// "cuda:0,1" or "cuda:0,cuda:1" -> one device each; anything else is one device.
+std::vector<std::string> split_devices(const std::string& spec) {
+  std::vector<std::string> out;
+  std::stringstream in(spec);
+  for (std::string part; std::getline(in, part, ',');) {
+    if (part.empty()) throw Error("--device " + spec + ": empty device in the list");
+    if (!out.empty() && part.find_first_not_of("0123456789") == std::string::npos) part = "cuda:" + part;
+    out.push_back(part);
+  }
+  if (out.empty()) out.push_back("auto");
+  return out;
+}
+
+// The worst-case batch once on each GPU, so that a budget that does not fit shows at start; the
+// token budget is halved until it fits.
+void warm_up(std::vector<std::unique_ptr<Engine>>& engines, const Layout& layout, BatchLimits& limits, bool quiet) {
+  const auto length = static_cast<int64_t>(padded_length(static_cast<std::size_t>(layout.recipe().total_max_length)));
+  while (true) {
+    const auto rows = static_cast<int64_t>(
+        std::max<std::size_t>(1, std::min(limits.max_pairs, limits.max_tokens / static_cast<std::size_t>(length))));
+    try {
+      for (auto& e : engines) e->warm_up(rows, length);
+      return;
+    } catch (const OutOfMemory&) {
+      if (rows == 1) throw Error("a single pair of the maximum length does not fit on the GPU; lower --source-max-length");
+      limits.max_tokens /= 2;
+      if (!quiet) std::fprintf(stderr, "pairrm: note: lowered --max-batch-tokens to %zu to fit the GPU\n", limits.max_tokens);
+    }
+  }
+}
+
 // Runs a record pipeline; `make_handler` gets the model's metadata (its template) first.
 int run_records(const CommonOptions& common, const std::function<RecordHandler&(const ModelInfo&)>& make_handler,
                 std::istream* override_in = nullptr) {
@@ -97,7 +128,16 @@ int run_records(const CommonOptions& common, const std::function<RecordHandler&(
   RecordHandler& handler = make_handler(model.info);
   const Layout layout = make_layout(common, model.info);
   const Tokenizer tokenizer(model.spm_model);
-  Engine engine(model, common.engine);
+  std::vector<std::unique_ptr<Engine>> engines;
+  for (const std::string& device : split_devices(common.engine.device)) {
+    EngineOptions o = common.engine;
+    o.device = device;
+    engines.push_back(std::make_unique<Engine>(model, o));
+  }
+  PipelineOptions pipeline = common.pipeline;
+  if (engines.front()->on_gpu()) warm_up(engines, layout, pipeline.limits, common.quiet);
+  std::vector<Scorer*> scorers;
+  for (auto& e : engines) scorers.push_back(e.get());
   Streams io(override_in ? "-" : common.input, common.output);
   JsonlReader reader(override_in ? *override_in : *io.in);
   std::size_t input_bytes = 0;
@@ -106,7 +146,7 @@ int run_records(const CommonOptions& common, const std::function<RecordHandler&(
     if (std::filesystem::is_regular_file(common.input, ec)) input_bytes = std::filesystem::file_size(common.input, ec);
   }
   Reporter reporter(common, input_bytes);
-  const Summary s = run_pipeline(reader, *io.out, handler, tokenizer, layout, engine, common.pipeline,
+  const Summary s = run_pipeline(reader, *io.out, handler, tokenizer, layout, scorers, pipeline,
                                  [&](const Summary& s) { reporter.update(s); });
   reporter.finish(s);
   if (!*io.out) throw Error("writing the output failed (disk full or closed pipe?)");

@@ -14,37 +14,6 @@ import reference
 from helpers import jsonl, run
 from pairrm_export import export
 
-# reward-bench's Better-PairRM template, verbatim (the reference's behaviour, whitespace included).
-REWARD_BENCH_TEMPLATE = """{% for message in messages -%}
-    {% if message['role'] == 'user' -%}
-    USER: {{ message['content']|trim -}}
-    {% if not loop.last -%}
-
-
-    {% endif %}
-    {% elif message['role'] == 'assistant' -%}
-    ASSISTANT: {{ message['content']|trim -}}
-    {% if not loop.last -%}
-
-
-    {% endif %}
-    {% elif message['role'] == 'user_context' -%}
-    USER: {{ message['content']|trim -}}
-    {% if not loop.last -%}
-
-
-    {% endif %}
-    {% elif message['role'] == 'system' -%}
-    SYSTEM MESSAGE: {{ message['content']|trim -}}
-    {% if not loop.last -%}
-
-
-    {% endif %}
-    {% endif %}
-    {% endfor -%}
-    {% if add_generation_prompt and messages[-1]['role'] != 'assistant' -%}
-    ASSISTANT: {% endif -%}"""
-
 INSTRUCTION = "Finish the following coversation in each i-th turn by filling in <Response i> with your response."
 
 
@@ -95,7 +64,7 @@ def llm_blender_strings(conv_a, conv_b):
 
 def reward_bench_ids(tok, conv_a, conv_b, S=2030, C=670):
     """reward-bench's tokenize_conv_pair (the version with the marker encoded on its own)."""
-    template = jinja2.Environment().from_string(REWARD_BENCH_TEMPLATE)
+    template = jinja2.Environment().from_string(reference.REWARD_BENCH_TEMPLATE)
 
     def truncate_texts(text, max_length, side):
         tok.truncation_side = side

@@ -91,7 +91,8 @@ def test_better_pairrm_layout_matches_reward_bench(models, fast, limits):
 def test_left_truncation_keeps_the_end_of_the_prompt(models, fast):
     prompt = " ".join(f"w{i}" for i in range(3000))
     got = jsonl(run(["tokenize", "-m", models["better-pairrm"]], [{"prompt": prompt, "a": "x", "b": "y"}]).stdout)[0]
-    tail = fast.encode(prompt, add_special_tokens=False)[-10:]
+    # Better-PairRM renders a prompt as "USER: {prompt}\n\nASSISTANT: "; the end survives.
+    tail = fast.encode(prompt + " ASSISTANT:", add_special_tokens=False)[-10:]
     src_end = got["marker_positions"][1] - 1  # the [CLS] of candidate 1
     assert got["input_ids"][src_end - 11:src_end - 1] == tail
     assert src_end == 2030
