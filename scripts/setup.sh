@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 log() { printf 'setup: %s\n' "$*" >&2; }
 
-apt_packages=(g++ cmake make pkg-config libsentencepiece-dev libsimdjson-dev libfmt-dev libcli11-dev doctest-dev libssl-dev)
+apt_packages=(g++ cmake make libsentencepiece-dev libsimdjson-dev libfmt-dev libcli11-dev doctest-dev libssl-dev)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -155,8 +155,8 @@ class Runner {
     std::transform(wave.begin(), wave.end(), lengths.begin(), [](const Job& j) { return j.length; });
     const auto ranges = cut_batches(lengths, limits_);
 
-    // The main thread builds batch k+1 while the scorers run batch k: one thread per scorer (one per
-    // device) takes built batches from a short queue. Every logit lands in its own matrix cell, so
+    // A producer thread builds batch k+1 while the scorers run batch k: one thread per scorer (one
+    // per device) takes built batches from a short queue. Every logit lands in its own matrix cell, so
     // scorers never write the same memory.
     std::mutex mu;
     std::condition_variable changed;
@@ -184,22 +184,33 @@ class Runner {
         }
       }
     };
-    std::vector<std::thread> workers;
-    for (Scorer* scorer : scorers_) workers.emplace_back(consume, std::ref(*scorer));
-    for (auto [begin, end] : ranges) {
-      Built b = build(wave, begin, end);
-      std::unique_lock<std::mutex> lock(mu);
-      changed.wait(lock, [&] { return ready.size() < 2 * scorers_.size() || failure; });
-      if (failure) break;
-      ready.push_back(std::move(b));
+    auto produce = [&] {
+      try {
+        for (auto [begin, end] : ranges) {
+          Built b = build(wave, begin, end);
+          std::unique_lock<std::mutex> lock(mu);
+          changed.wait(lock, [&] { return ready.size() < 2 * scorers_.size() || failure; });
+          if (failure) break;
+          ready.push_back(std::move(b));
+          changed.notify_all();
+        }
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(mu);
+        if (!failure) failure = std::current_exception();
+      }
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        produced_all = true;
+      }
       changed.notify_all();
-    }
-    {
-      std::lock_guard<std::mutex> lock(mu);
-      produced_all = true;
-    }
-    changed.notify_all();
-    for (auto& w : workers) w.join();
+    };
+    // The first scorer runs on this thread: the model's large tensors then come from the main
+    // malloc arena, which the CLI tunes to keep and reuse its pages (src/cli/main.cpp).
+    std::vector<std::thread> threads;
+    threads.emplace_back(produce);
+    for (std::size_t i = 1; i < scorers_.size(); ++i) threads.emplace_back(consume, std::ref(*scorers_[i]));
+    consume(*scorers_[0]);
+    for (auto& t : threads) t.join();
     if (failure) std::rethrow_exception(failure);
   }
 

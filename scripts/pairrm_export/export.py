@@ -12,6 +12,14 @@ from .checkpoint import CheckpointError
 
 FORMAT_VERSION = 1
 
+# Random-weight model shapes for tests, demos and benchmarks: (layers, hidden, heads, intermediate).
+SHAPES = {
+    "tiny": (2, 32, 2, 64),
+    "small": (6, 384, 6, 1536),
+    "base": (12, 768, 12, 3072),
+    "large": (24, 1024, 16, 4096),  # PairRM's DeBERTa-v3-large
+}
+
 TINY_CONFIG = {
     "hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 64,
     "hidden_act": "gelu", "layer_norm_eps": 1e-7, "max_position_embeddings": 512,
@@ -114,8 +122,8 @@ def download(name: str, revision: Optional[str]) -> str:
         )
 
 
-def tiny_inputs(spm_path: Optional[str], seed: int):
-    """A tiny random PairRM for tests and the demo."""
+def tiny_inputs(spm_path: Optional[str], seed: int, shape: str = "tiny"):
+    """A random PairRM of one of SHAPES (tiny by default) for tests, demos and benchmarks."""
     if spm_path and os.path.exists(spm_path):
         with open(spm_path, "rb") as f:
             spm_bytes = f.read()
@@ -126,10 +134,14 @@ def tiny_inputs(spm_path: Optional[str], seed: int):
         print(f"note: no SentencePiece model at {spm_path}; training a small demo vocabulary instead", file=sys.stderr)
         spm_bytes = tokenizer.train_demo_spm(lines)
     pieces = tokenizer.piece_count(spm_bytes)
-    config = dict(TINY_CONFIG, vocab_size=pieces + 5)
+    layers, hidden, heads, inter = SHAPES[shape]
+    config = dict(TINY_CONFIG, vocab_size=pieces + 5, num_hidden_layers=layers, hidden_size=hidden,
+                  num_attention_heads=heads, intermediate_size=inter)
     markers = {m: pieces + 1 + i for i, m in enumerate(checkpoint.MARKERS)}
     config.update(source_prefix_id=pieces + 1, cand1_prefix_id=pieces + 2, cand2_prefix_id=pieces + 3, cand_prefix_id=pieces + 4)
-    return config, random_hf_state(config, seed), spm_bytes, markers
+    # Weights of std 1/sqrt(hidden) keep larger shapes' activations of order 1 (tiny keeps 0.2).
+    std = 0.2 if shape == "tiny" else hidden ** -0.5
+    return config, random_hf_state(config, seed, std), spm_bytes, markers
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -138,7 +150,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--checkpoint", metavar="DIR", help="a Hugging Face checkpoint directory (PairRM-hf, Better-PairRM)")
     src.add_argument("--hub", metavar="NAME", help="download NAME from the Hugging Face Hub, e.g. llm-blender/PairRM-hf")
-    src.add_argument("--tiny", action="store_true", help="a tiny random model for tests and demos")
+    src.add_argument("--tiny", action="store_true", help="a tiny random model for tests and demos (= --random tiny)")
+    src.add_argument("--random", choices=sorted(SHAPES), help="a random model of this shape (benchmarks)")
     p.add_argument("-o", "--output", required=True, help="the model file to write")
     p.add_argument("--recipe", choices=sorted(recipes.RECIPES), help="input recipe (default: from the checkpoint's name, else pairrm)")
     p.add_argument("--source-max-length", type=int)
@@ -148,9 +161,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     p.add_argument("--seed", type=int, default=0, help="weights seed for --tiny")
     args = p.parse_args(argv)
     try:
-        if args.tiny:
-            config, state, spm_bytes, markers = tiny_inputs(args.spm, args.seed)
-            name, revision = f"tiny-random-{args.seed}", "random"
+        if args.tiny or args.random:
+            shape = args.random or "tiny"
+            config, state, spm_bytes, markers = tiny_inputs(args.spm, args.seed, shape)
+            name, revision = f"{shape}-random-{args.seed}", "random"
         else:
             directory = args.checkpoint or download(args.hub, args.revision)
             config, state, spm_bytes, markers = load_directory(directory)

@@ -107,7 +107,8 @@ class Layer(nn.Module):
         self.ffn_in = nn.Linear(hidden, intermediate)
         self.ffn_out = nn.Linear(intermediate, hidden)
         self.ffn_norm = nn.LayerNorm(hidden, eps=eps)
-        # Positional projections of the relative table, per head: [heads, 2 att_span, head_dim].
+        # Positional projections of the relative table, per head, pre-multiplied by the attention
+        # scale: [heads, 2 att_span, head_dim].
         self.register_buffer("pos_key", torch.zeros(heads, 2 * att_span, self.head_dim))
         self.register_buffer("pos_query", torch.zeros(heads, 2 * att_span, self.head_dim))
         # One scale for all three terms: sqrt(d * (1 + len(["c2p", "p2c"]))).
@@ -117,30 +118,32 @@ class Layer(nn.Module):
         # [B, L, H] -> [B, heads, L, d]
         return x.view(x.size(0), x.size(1), self.heads, self.head_dim).transpose(1, 2)
 
-    def forward(self, x: Tensor, query_rows: Tensor, rel_idx: Tensor, key_bias: Tensor, all_rows: bool) -> Tensor:
-        """x: [B, L, H]; query_rows: [B, Q, H] (x itself, or the marker rows);
-        rel_idx: [L, L] (all rows) or [B, Q, L] (marker rows); key_bias: [B, 1, 1, L] (0 or mask value).
-        Returns the layer output for the query rows, [B, Q, H]."""
+    def forward(
+        self, x: Tensor, query_rows: Tensor, c2p_idx: Tensor, p2c_idx: Tensor, key_bias: Tensor, all_rows: bool
+    ) -> Tensor:
+        """x: [B, L, H]; query_rows: [B, Q, H] (x itself, or the marker rows); key_bias: [B, 1, 1, L]
+        (0 or the mask value). c2p_idx [B, 1, Q, L]: r(i, j); p2c_idx [B, 1, Q, L]: j * 2S + r(i, j),
+        an index into the flattened rows of k @ Qr^T (see PairRM.forward). Returns [B, Q, H]."""
         B = x.size(0)
         L = x.size(1)
         q = self.split(linear(query_rows, self.query.weight, self.query.bias))  # [B, h, Q, d]
         k = self.split(self.key(x))  # [B, h, L, d]
         v = self.split(self.value(x))  # [B, h, L, d]
         Q = q.size(2)
+        # Work on [B, h, Q, L] tensors dominates on the CPU, so it is kept to two gathers and one
+        # in-place add: the scale lives in the positional tables, and the key-padding bias is added
+        # to the p2c source rows ([B, h, L, 2S], one row per key) before the gather.
+        # p2c[i, j] = K_j . Qr[r(i, j)]: key j's row of k @ Qr^T at column r(i, j), read straight
+        # into [i, j] order from the flattened rows (measured faster than gathering per key row and
+        # transposing).
+        pk = torch.matmul(k, self.pos_query.transpose(-1, -2)) + key_bias.transpose(-1, -2)  # [B, h, L, 2S]
+        flat = pk.reshape(B, self.heads, 1, -1).expand(B, self.heads, Q, pk.size(2) * pk.size(3))
         if all_rows:
-            idx_c2p = rel_idx.expand(B, self.heads, L, L)
-            c2p = torch.gather(torch.matmul(q, self.pos_key.transpose(-1, -2)), -1, idx_c2p)  # [B, h, L, L]
-            # p2c[i, j] = K_j . Qr[r(i, j)]: gather from key j's row, then transpose.
-            idx_p2c = rel_idx.transpose(0, 1).expand(B, self.heads, L, L)
-            p2c = torch.gather(torch.matmul(k, self.pos_query.transpose(-1, -2)), -1, idx_p2c).transpose(-1, -2)
+            qk = torch.matmul(q, self.pos_key.transpose(-1, -2))  # [B, h, L, 2S]
         else:
-            idx_c2p = rel_idx.unsqueeze(1).expand(B, self.heads, Q, L)
-            c2p = torch.gather(rows_times_table(q, self.pos_key), -1, idx_c2p)  # [B, h, Q, L]
-            # For a few query rows, gather the p2c term directly: [B, h, L, 2S] -> [B, h, Q, L].
-            pk = torch.matmul(k, self.pos_query.transpose(-1, -2))  # [B, h, L, 2S]
-            idx = rel_idx.transpose(1, 2).unsqueeze(1).expand(B, self.heads, L, Q)  # [B, h, L(key), Q]
-            p2c = torch.gather(pk, -1, idx).transpose(-1, -2)  # [B, h, Q, L]
-        bias = (c2p + p2c) * self.scale + key_bias  # [B, h, Q, L]
+            qk = rows_times_table(q, self.pos_key)  # [B, h, Q, 2S]
+        bias = torch.gather(qk, -1, c2p_idx.expand(B, self.heads, Q, L))  # [B, h, Q, L]
+        bias.add_(torch.gather(flat, -1, p2c_idx.expand(B, self.heads, Q, L)))
         if all_rows:
             ctx = F.scaled_dot_product_attention(q, k, v, attn_mask=bias, scale=self.scale)  # [B, h, Q, d]
         else:
@@ -183,7 +186,7 @@ class PairRM(nn.Module):
             table = self.rel_norm(self.rel_embeddings[: 2 * self.att_span])  # [2S, H]
             for layer in self.layers:
                 for proj, buf in ((layer.key, layer.pos_key), (layer.query, layer.pos_query)):
-                    p = proj(table)  # [2S, H]
+                    p = proj(table) * layer.scale  # [2S, H]
                     buf.copy_(p.view(p.size(0), layer.heads, layer.head_dim).transpose(0, 1))
 
     def score(self, pair: Tensor) -> Tensor:
@@ -200,16 +203,21 @@ class PairRM(nn.Module):
         mask = attention_mask.to(dtype)
         x = self.emb_norm(self.word_embeddings(input_ids)) * mask.unsqueeze(-1)  # [B, L, H]
         pos = torch.arange(L, device=input_ids.device)
-        rel_all = relative_index(pos, pos, self.position_buckets, self.max_relative_positions, self.att_span)
+        span = 2 * self.att_span
+        rel_all = relative_index(pos, pos, self.position_buckets, self.max_relative_positions, self.att_span)  # [L, L]
         rel_marker = relative_index(marker_positions, pos, self.position_buckets, self.max_relative_positions, self.att_span)
+        all_c2p = rel_all.view(1, 1, L, L)
+        all_p2c = (rel_all + pos.view(1, L) * span).view(1, 1, L, L)
+        marker_c2p = rel_marker.view(B, 1, 3, L)
+        marker_p2c = (rel_marker + pos.view(1, 1, L) * span).view(B, 1, 3, L)
         key_bias = ((1.0 - mask) * mask_value(dtype)).view(B, 1, 1, L)
         gather_idx = marker_positions.unsqueeze(-1).expand(B, 3, x.size(-1))
         out = x
         for i, layer in enumerate(self.layers):
             if i + 1 < self.n_layers:
-                x = layer(x, x, rel_all, key_bias, True)
+                x = layer(x, x, all_c2p, all_p2c, key_bias, True)
             else:
-                out = layer(x, torch.gather(x, 1, gather_idx), rel_marker, key_bias, False)
+                out = layer(x, torch.gather(x, 1, gather_idx), marker_c2p, marker_p2c, key_bias, False)
         if self.n_layers == 0:
             out = torch.gather(x, 1, gather_idx)
         src = out[:, 0]

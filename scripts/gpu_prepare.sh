@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Run HERE before using the lent GPU machine: gathers what scripts/gpu_check.sh needs there into
+# .device/ (git-ignored; name it in the device tool's `carry`): the Debian packages of our C++
+# libraries (that machine has CUDA, CMake and PyTorch 2.11 but no package access) and the
+# DeBERTa-v3 spm.model. Then, with the device tool:
+#   run(command="bash scripts/gpu_check.sh", carry=[".device"], timeout_s=540)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p .device/debs
+spm=${PAIRRM_SPM:-../shared/models/deberta-v3-spm.model}
+cp "$spm" .device/spm.model
+cd .device/debs
+rm -f ./*.deb
+apt-get download -q libsentencepiece-dev libsentencepiece0 libprotobuf-lite32 libsimdjson-dev libsimdjson14 \
+  libfmt-dev libfmt9 libcli11-dev doctest-dev libssl-dev >/dev/null
+cd ../..
+du -sh .device
