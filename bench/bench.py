@@ -233,14 +233,19 @@ def main():
               "max_batch_tokens": args.max_batch_tokens, "gemm_tflops": ceiling}
 
     results, margins = {}, {}
+    with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as f:
+        f.writelines(json.dumps(r) + "\n" for r in records)
     if "ours" in systems:
-        with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as f:
-            f.writelines(json.dumps(r) + "\n" for r in records)
         out, wall, startup, pad = run_ours(args.binary, model_path, f.name, args.device, args.threads, args.max_batch_tokens, our_dtype)
-        os.unlink(f.name)
         logits = {(r, i, j): out[r]["logits"][i][j] for (r, i, j) in ids}
         margins["ours"] = decisions(logits, records)
         results["ours"] = {"seconds": wall - startup, "startup_seconds": startup, "padding_efficiency": pad, "dtype": our_dtype}
+        if our_dtype != "fp32":
+            # Reduced precision: the decision-parity rate against our own fp32 run on the same device.
+            out32, _, _, _ = run_ours(args.binary, model_path, f.name, args.device, args.threads, args.max_batch_tokens, "fp32")
+            m32 = decisions({(r, i, j): out32[r]["logits"][i][j] for (r, i, j) in ids}, records)
+            results["ours"]["decision_parity_vs_fp32"], _ = agreement(m32, margins["ours"])
+    os.unlink(f.name)
     model = None
     if "blender" in systems or "sorted" in systems:
         model = upstream_model(args.shape, args.seed, args.device, torch.float32, args.spm)
@@ -281,6 +286,8 @@ def main():
                   f" {r['pct_gemm']:6.1f}% {r.get('padding_efficiency', float('nan')):8.2f}"
                   f" {r.get('x_blender', float('nan')):9.2f} {r.get('x_sorted', float('nan')):8.2f}")
             f.write(json.dumps({**common, **r}) + "\n")
+    if "decision_parity_vs_fp32" in results.get("ours", {}):
+        print(f"decision parity, ours {our_dtype} vs ours fp32: {100 * results['ours']['decision_parity_vs_fp32']:.2f}%")
     for name, r in results.items():
         if "decision_agreement_with_ours" in r:
             print(f"decisions: ours vs {name}: {100 * r['decision_agreement_with_ours']:.2f}% agree, "
