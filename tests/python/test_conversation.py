@@ -12,7 +12,6 @@ import pytest
 
 import reference
 from helpers import jsonl, run
-from pairrm_export import export
 
 INSTRUCTION = "Finish the following coversation in each i-th turn by filling in <Response i> with your response."
 
@@ -36,22 +35,6 @@ CONVERSATIONS = {
     "empty turns": [u(""), a(""), u("  padded  ")],
 }
 CANDIDATES = ["Sure: 4.", "Why did the chicken cross the road?", ""]
-
-
-@pytest.fixture(scope="module")
-def fast():
-    return reference.hf_tokenizer(fast=True)
-
-
-@pytest.fixture(scope="module")
-def models(tmp_path_factory):
-    d = tmp_path_factory.mktemp("conv")
-    out = {}
-    for recipe in ("pairrm", "better-pairrm"):
-        path = str(d / f"{recipe}.pairrm")
-        assert export.main(["--tiny", "--recipe", recipe, "--spm", reference.SPM, "-o", path]) == 0
-        out[recipe] = path
-    return out
 
 
 def llm_blender_strings(conv_a, conv_b):

@@ -7,7 +7,6 @@ import pytest
 
 import reference
 from helpers import jsonl, run
-from pairrm_export import export
 
 TEXTS = [
     "hello world", "Hello, world!", "  Hello   world  ", "a\nb", "a\n\nb", "tabs\tand\ttabs", "\t leading", "trailing \n",
@@ -30,22 +29,6 @@ LOOKALIKES = ["<|source|>", "[SEP] [CLS] [MASK] [UNK] [PAD]", "<|candidate1|>tex
 TRAILING_MARK = "▁underscore▁"
 
 
-@pytest.fixture(scope="module")
-def fast():
-    return reference.hf_tokenizer(fast=True)
-
-
-@pytest.fixture(scope="module")
-def models(tmp_path_factory):
-    d = tmp_path_factory.mktemp("models")
-    out = {}
-    for recipe in ("pairrm", "better-pairrm"):
-        path = str(d / f"{recipe}.pairrm")
-        assert export.main(["--tiny", "--recipe", recipe, "--spm", reference.SPM, "-o", path]) == 0
-        out[recipe] = path
-    return out
-
-
 def pairs():
     out = []
     for i, t in enumerate(TEXTS):
@@ -65,27 +48,19 @@ def test_single_texts_match_the_fast_tokenizer(models, fast):
     assert not mismatches, mismatches
 
 
-@pytest.mark.parametrize("limits", [(1224, 412), (40, 12), (7, 5)])
-def test_pairrm_layout_matches_the_model_card(models, fast, limits):
-    S, C = limits
+# Each recipe against its upstream layout: the PairRM-hf model card's tokenize_pair, reward-bench's
+# Better-PairRM recipe; at the exported limits and at run-time limits small enough to cut everything.
+@pytest.mark.parametrize("recipe,S,C", [("pairrm", 1224, 412), ("pairrm", 40, 12), ("pairrm", 7, 5),
+                                        ("better-pairrm", 2030, 670), ("better-pairrm", 30, 10), ("better-pairrm", 6, 3)])
+def test_layout_matches_upstream(models, fast, recipe, S, C):
+    upstream = reference.model_card_ids if recipe == "pairrm" else reference.better_pairrm_ids
     rows = pairs()
-    got = jsonl(run(["tokenize", "-m", models["pairrm"], "--source-max-length", str(S), "--candidate-max-length", str(C)], rows).stdout)
+    got = jsonl(run(["tokenize", "-m", models[recipe], "--source-max-length", str(S), "--candidate-max-length", str(C)], rows).stdout)
     for row, g in zip(rows, got):
-        want = reference.model_card_ids(fast, row["prompt"], row["a"], row["b"], S, C)
+        want = upstream(fast, row["prompt"], row["a"], row["b"], S, C)
         assert g["input_ids"] == want, row
         assert [want[p] for p in g["marker_positions"]] == [128001, 128002, 128003]
         assert len(want) <= S + 2 * C
-
-
-@pytest.mark.parametrize("limits", [(2030, 670), (30, 10), (6, 3)])
-def test_better_pairrm_layout_matches_reward_bench(models, fast, limits):
-    S, C = limits
-    rows = pairs()
-    got = jsonl(run(["tokenize", "-m", models["better-pairrm"], "--source-max-length", str(S), "--candidate-max-length", str(C)], rows).stdout)
-    for row, g in zip(rows, got):
-        want = reference.better_pairrm_ids(fast, row["prompt"], row["a"], row["b"], S, C)
-        assert g["input_ids"] == want, row
-        assert [want[p] for p in g["marker_positions"]] == [128001, 128002, 128003]
 
 
 def test_left_truncation_keeps_the_end_of_the_prompt(models, fast):

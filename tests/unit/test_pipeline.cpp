@@ -3,6 +3,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "helpers.hpp"
 #include "pairrm/compare.hpp"
 #include "pairrm/pipeline.hpp"
 #include "pairrm/rank.hpp"
@@ -11,16 +12,8 @@ using namespace pairrm;
 
 namespace {
 
-std::string spm_bytes() {
-  std::ifstream f(PAIRRM_SPM_MODEL, std::ios::binary);
-  REQUIRE_MESSAGE(f.good(), "the real DeBERTa-v3 spm.model is needed at ", PAIRRM_SPM_MODEL);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
-
 const Tokenizer& tokenizer() {
-  static Tokenizer t(spm_bytes());
+  static Tokenizer t(test::read_file(PAIRRM_SPM_MODEL));
   return t;
 }
 

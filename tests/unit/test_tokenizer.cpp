@@ -3,21 +3,15 @@
 #include <fstream>
 #include <sstream>
 
+#include "helpers.hpp"
 #include "pairrm/error.hpp"
 #include "pairrm/tokenizer.hpp"
 
 using namespace pairrm;
 
 namespace {
-std::string read_file(const char* path) {
-  std::ifstream f(path, std::ios::binary);
-  REQUIRE_MESSAGE(f.good(), "the real DeBERTa-v3 spm.model is needed at ", path);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
 const Tokenizer& deberta() {
-  static Tokenizer tok(read_file(PAIRRM_SPM_MODEL));
+  static Tokenizer tok(test::read_file(PAIRRM_SPM_MODEL));
   return tok;
 }
 }  // namespace
