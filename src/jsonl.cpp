@@ -153,6 +153,10 @@ std::string extend_object(std::string_view raw, std::string_view fields) {
   return out;
 }
 
+std::string describe(const InputError& e) {
+  return fmt::format("line {}{}: {}", e.line, e.field.empty() ? "" : ", field \"" + e.field + "\"", e.message);
+}
+
 std::string error_object(const InputError& e) {
   std::string out = "{\"error\":{\"line\":" + std::to_string(e.line) + ",\"field\":";
   append_string(out, e.field);

@@ -58,8 +58,7 @@ class Runner {
       while (!window.empty() && window.front()->done) {
         if (fatal_ && window.front()->line == fatal_->line) {
           out.flush();
-          const InputError& e = *fatal_;
-          throw Error(fmt::format("line {}{}: {}", e.line, e.field.empty() ? "" : ", field \"" + e.field + "\"", e.message));
+          throw Error(describe(*fatal_));
         }
         out << window.front()->output << '\n';
         ++summary_.written;

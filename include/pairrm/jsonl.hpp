@@ -72,5 +72,7 @@ void append_ints(std::string& out, const std::vector<int>& v);
 std::string extend_object(std::string_view raw, std::string_view fields);
 // {"error":{"line":n,"field":"...","message":"..."}}
 std::string error_object(const InputError& e);
+// The same for a person: line 3, field "candidates[1]": expected a string, got a number
+std::string describe(const InputError& e);
 
 }  // namespace pairrm

@@ -253,7 +253,7 @@ int run_tokenize(const CommonOptions& common, CompareOptions keys) {
     if (auto e = error_of(task)) {
       ++errors;
       if (common.pipeline.on_error == OnError::Fail) {
-        throw Error(fmt::format("line {}{}: {}", e->line, e->field.empty() ? "" : ", field \"" + e->field + "\"", e->message));
+        throw Error(describe(*e));
       }
       *io.out << error_object(*e) << '\n';
       continue;
