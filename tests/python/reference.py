@@ -8,7 +8,7 @@ import shutil
 
 import torch
 from torch import nn
-from transformers import DebertaV2Config, DebertaV2Model, DebertaV2Tokenizer, DebertaV2TokenizerFast
+from transformers import DebertaV2Config, DebertaV2Model
 from transformers.models.deberta_v2.modeling_deberta_v2 import DebertaV2PreTrainedModel
 
 MARKERS = ["<|source|>", "<|candidate1|>", "<|candidate2|>", "<|candidate|>"]
@@ -17,6 +17,10 @@ SPM = os.environ.get("PAIRRM_SPM", os.path.join(REPO, "..", "shared", "models", 
 
 
 def hf_tokenizer(fast: bool = True, spm_path: str = SPM):
+    # Imported here: the benchmark uses this module's model on machines with other transformers
+    # versions, where only the model classes are needed.
+    from transformers import DebertaV2Tokenizer, DebertaV2TokenizerFast
+
     cls = DebertaV2TokenizerFast if fast else DebertaV2Tokenizer
     tok = cls(vocab_file=spm_path)
     tok.add_tokens(MARKERS)
