@@ -23,7 +23,7 @@ void add_common(CLI::App& app, CommonOptions& o) {
   app.add_option("--candidate-max-length", o.candidate_max_length, "lower the recipe's candidate limit (ids)");
   app.add_option("--on-error", o.pipeline.on_error, "bad input lines: skip (an error record in their place) or fail")
       ->transform(CLI::CheckedTransformer(std::map<std::string, OnError>{{"skip", OnError::Skip}, {"fail", OnError::Fail}}))
-      ->default_str("skip");
+      ->option_text("skip|fail (default skip)");
 }
 
 void add_engine(CLI::App& app, CommonOptions& o) {
@@ -40,7 +40,7 @@ void add_engine(CLI::App& app, CommonOptions& o) {
   app.add_option("--progress", o.progress, "progress line on stderr: auto (when a terminal) | always | never")
       ->transform(CLI::CheckedTransformer(std::map<std::string, Progress>{
           {"auto", Progress::Auto}, {"always", Progress::Always}, {"never", Progress::Never}}))
-      ->default_str("auto");
+      ->option_text("auto|always|never (default auto)");
   app.add_flag("-q,--quiet", o.quiet, "no progress and no summary on stderr");
 }
 
@@ -75,13 +75,13 @@ int main(int argc, char** argv) {
   rank_cmd->add_option("--mode", rank.mode, "full (all ordered pairs) | bubble (n-1 matches) | knockout (single elimination)")
       ->transform(CLI::CheckedTransformer(std::map<std::string, RankMode>{
           {"full", RankMode::Full}, {"bubble", RankMode::Bubble}, {"knockout", RankMode::Knockout}}))
-      ->default_str("full");
+      ->option_text("full|bubble|knockout (default full)");
   auto* aggregate_opt =
       rank_cmd->add_option("--aggregate", rank.aggregate, "full mode's scores: max_logits | max_wins | bradley_terry")
           ->transform(CLI::CheckedTransformer(std::map<std::string, Aggregate>{{"max_logits", Aggregate::MaxLogits},
                                                                                {"max_wins", Aggregate::MaxWins},
                                                                                {"bradley_terry", Aggregate::BradleyTerry}}))
-          ->default_str("max_logits");
+          ->option_text("max_logits|max_wins|bradley_terry (default max_logits)");
   rank_cmd->add_option("--seed", rank.seed, "bubble mode's random order")->capture_default_str();
   rank_cmd->add_option("--top-k", rank.top_k, "add \"order\": the K best candidate indices")->check(CLI::PositiveNumber);
   rank_cmd->add_flag("--matrix", rank.matrix, "add \"logits\": the N x N logit matrix (diagonal null)");
@@ -100,7 +100,7 @@ int main(int argc, char** argv) {
   compare_cmd->add_option("--b", flags.b, "answer B");
   compare_cmd->add_option("--order", compare.order, "ab | ba | both (both orders, margin = logit_ab - logit_ba)")
       ->transform(CLI::CheckedTransformer(std::map<std::string, Order>{{"ab", Order::AB}, {"ba", Order::BA}, {"both", Order::Both}}))
-      ->default_str("both");
+      ->option_text("ab|ba|both (default both)");
 
   EvalOptions eval;
   EvalFiles eval_files;
