@@ -46,7 +46,8 @@ void add_engine(CLI::App& app, CommonOptions& o) {
 
 // The model allocates attention-sized tensors (often hundreds of MB) for every layer of every batch.
 // glibc serves those with fresh mmaps and pays page faults on each; a main arena that never unmaps or
-// trims reuses the same pages instead (the pipeline runs the model on the main thread): measured 16.4 s -> 13.3 s for `rank` on the small shape
+// trims reuses the same pages instead (the pipeline runs the model on the main thread). Measured on
+// `rank` of 12 pairs, small shape, 2 threads: 18.2-22.6 s wall without, 13.6-15.5 s with
 // (BENCHMARKS.md), at the cost of holding the peak working set until exit, which a batch tool can.
 // Set before anything is allocated; MALLOC_* environment variables still override.
 void tune_malloc() {
