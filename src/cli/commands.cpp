@@ -67,9 +67,9 @@ class Reporter {
     std::fflush(stderr);
   }
 
-  void finish(const Summary& s) {
+  void finish(const Summary& s, const std::string& where) {
     if (live_) std::fprintf(stderr, "\r\033[K");
-    if (!quiet_) std::fprintf(stderr, "pairrm: %s\n", line(s).c_str());
+    if (!quiet_) std::fprintf(stderr, "pairrm: %s (%s)\n", line(s).c_str(), where.c_str());
   }
 
  private:
@@ -148,7 +148,9 @@ int run_records(const CommonOptions& common, const std::function<RecordHandler&(
   Reporter reporter(common, input_bytes);
   const Summary s = run_pipeline(reader, *io.out, handler, tokenizer, layout, scorers, pipeline,
                                  [&](const Summary& s) { reporter.update(s); });
-  reporter.finish(s);
+  std::string where;
+  for (const auto& e : engines) where += (where.empty() ? "" : ", ") + e->device() + " " + e->dtype();
+  reporter.finish(s, where);
   if (!*io.out) throw Error("writing the output failed (disk full or closed pipe?)");
   return s.errors ? 2 : 0;
 }
