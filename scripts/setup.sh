@@ -24,7 +24,7 @@ if ((${#missing[@]})); then
 fi
 
 cache=${PAIRRM_CACHE:-$HOME/.cache/pairrm}
-key=$(sha256sum scripts/requirements.txt | cut -c1-12)
+key=$(cat scripts/requirements.txt scripts/requirements-upstream.txt | sha256sum | cut -c1-12)
 venv=$cache/venv-$key
 if [ ! -f "$venv/.complete" ]; then
   log "creating the Python venv $venv (torch is large: this takes a few minutes once)"
@@ -33,6 +33,7 @@ if [ ! -f "$venv/.complete" ]; then
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q --upgrade pip >/dev/null
   "$venv/bin/pip" install -q -r scripts/requirements.txt
+  "$venv/bin/pip" install -q --no-deps -r scripts/requirements-upstream.txt
   touch "$venv/.complete"
 fi
 ln -sfn "$venv" "$cache/venv"

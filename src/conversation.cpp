@@ -2,15 +2,27 @@
 
 #include <fmt/format.h>
 
+#include "pairrm/utf8.hpp"
+
 namespace pairrm {
 
 namespace {
 
+// jinja's trim filter: Python's str.strip(), which removes every str.isspace() code point.
 std::string_view trim(std::string_view s) {
-  const char* ws = " \t\n\r\f\v";
-  const auto b = s.find_first_not_of(ws);
-  if (b == std::string_view::npos) return {};
-  return s.substr(b, s.find_last_not_of(ws) - b + 1);
+  std::size_t begin = 0;
+  while (begin < s.size()) {
+    const auto cp = utf8::decode_at(s, begin);
+    if (!utf8::python_space(cp.value)) break;
+    begin += cp.length;
+  }
+  std::size_t end = s.size();
+  while (end > begin) {
+    const std::size_t start = utf8::previous_start(s, end);
+    if (!utf8::python_space(utf8::decode_at(s, start).value)) break;
+    end = start;
+  }
+  return s.substr(begin, end - begin);
 }
 
 const char* role_prefix(Role r) {

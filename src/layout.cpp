@@ -42,7 +42,6 @@ int Layout::candidate_budget(std::size_t source_part_length) const {
 
 std::size_t Layout::candidate_length(std::size_t pieces, int budget) const {
   // [CLS] marker pieces.. [SEP], at most `budget` ids
-  if (recipe_.candidate_capped) pieces = std::min<std::size_t>(pieces, static_cast<std::size_t>(recipe_.candidate_max_length));
   return std::min<std::size_t>(pieces + 3, static_cast<std::size_t>(std::max(budget, 3)));
 }
 

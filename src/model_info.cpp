@@ -30,6 +30,12 @@ struct Reader {
     if (v.error()) fail(std::string(pointer) + " is not a string");
     return std::string(v.value_unsafe());
   }
+  // Leaves `out` as it is when the field is absent (older files).
+  void optional_bool(std::string_view pointer, bool& out) const {
+    auto v = root.at_pointer(pointer);
+    if (v.error()) return;
+    if (v.value_unsafe().get_bool().get(out)) fail(std::string(pointer) + " is not a boolean");
+  }
 };
 
 }  // namespace
@@ -68,13 +74,10 @@ ModelInfo parse_model_info(std::string_view json, const std::string& origin) {
   rc.source_keeps_end = src_side == "left";
   // Optional fields (older files): default by recipe name.
   rc.template_name = rc.name == "better-pairrm" ? "better-pairrm" : "llm-blender";
-  rc.candidate_capped = rc.name == "better-pairrm";
+  rc.text_round_trip = rc.name == "better-pairrm";
   if (auto v = r.root.at_pointer("/recipe/template"); !v.error()) rc.template_name = r.text("/recipe/template");
-  if (auto v = r.root.at_pointer("/recipe/candidate_capped"); !v.error()) {
-    bool b = false;
-    if (v.get_bool().get(b)) r.fail("/recipe/candidate_capped is not a boolean");
-    rc.candidate_capped = b;
-  }
+  r.optional_bool("/recipe/text_round_trip", rc.text_round_trip);
+  r.optional_bool("/recipe/clean_up_tokenization_spaces", rc.clean_up_spaces);
   if (rc.template_name != "llm-blender" && rc.template_name != "better-pairrm") {
     r.fail("/recipe/template must be llm-blender or better-pairrm");
   }
@@ -98,6 +101,8 @@ ModelInfo parse_model_info(std::string_view json, const std::string& origin) {
   info.tokenizer_sha256 = r.text("/tokenizer_sha256");
   // Validates the limits the same way as run-time overrides.
   rc = with_limits(rc, std::nullopt, std::nullopt);
+  rc.text_source_max_length = rc.source_max_length;
+  rc.text_candidate_max_length = rc.candidate_max_length;
   return info;
 }
 

@@ -37,9 +37,9 @@ struct Job {
 
 class Runner {
  public:
-  Runner(RecordHandler& handler, const Tokenizer& tokenizer, const Layout& layout, const std::vector<Scorer*>& scorers,
+  Runner(RecordHandler& handler, const TextEncoder& encoder, const Layout& layout, const std::vector<Scorer*>& scorers,
          const PipelineOptions& options, const std::function<void(const Summary&)>& progress)
-      : handler_(handler), tokenizer_(tokenizer), layout_(layout), scorers_(scorers), options_(options), progress_(progress) {
+      : handler_(handler), encoder_(encoder), layout_(layout), scorers_(scorers), options_(options), progress_(progress) {
     if (scorers_.empty()) throw Error("no scorer given to the pipeline (this is a bug)");
   }
 
@@ -101,11 +101,6 @@ class Runner {
     }
     slot->task = std::move(std::get<Task>(task));
     tokenize(*slot);
-    if (!slot->task.planner) {
-      std::vector<std::size_t> tokens;
-      for (const TokenIds* p : slot->candidate_pieces) tokens.push_back(p->size());
-      slot->task.plan(slot->task, tokens);
-    }
     slot->logits = nan_matrix(slot->task.candidates.size());
     advance(*slot, jobs);
     return slot;
@@ -121,12 +116,12 @@ class Runner {
   }
 
   void tokenize(Slot& slot) {
-    slot.source_part = layout_.source_part(tokenizer_.encode(slot.task.source));
+    slot.source_part = layout_.source_part(encoder_.source(slot.task.source));
     std::unordered_map<std::string_view, const TokenIds*> seen;
     for (const std::string& text : slot.task.candidates) {
       auto it = seen.find(text);
       if (it == seen.end()) {
-        slot.distinct.push_back(std::make_unique<TokenIds>(tokenizer_.encode(text)));
+        slot.distinct.push_back(std::make_unique<TokenIds>(encoder_.candidate(text)));
         it = seen.emplace(text, slot.distinct.back().get()).first;
       }
       slot.candidate_pieces.push_back(it->second);
@@ -273,7 +268,7 @@ class Runner {
   }
 
   RecordHandler& handler_;
-  const Tokenizer& tokenizer_;
+  const TextEncoder& encoder_;
   const Layout& layout_;
   const std::vector<Scorer*>& scorers_;
   const PipelineOptions& options_;
@@ -285,17 +280,17 @@ class Runner {
 
 }  // namespace
 
-Summary run_pipeline(JsonlReader& in, std::ostream& out, RecordHandler& handler, const Tokenizer& tokenizer,
+Summary run_pipeline(JsonlReader& in, std::ostream& out, RecordHandler& handler, const TextEncoder& encoder,
                      const Layout& layout, const std::vector<Scorer*>& scorers, const PipelineOptions& options,
                      const std::function<void(const Summary&)>& progress) {
-  return Runner(handler, tokenizer, layout, scorers, options, progress).run(in, out);
+  return Runner(handler, encoder, layout, scorers, options, progress).run(in, out);
 }
 
-Summary run_pipeline(JsonlReader& in, std::ostream& out, RecordHandler& handler, const Tokenizer& tokenizer,
+Summary run_pipeline(JsonlReader& in, std::ostream& out, RecordHandler& handler, const TextEncoder& encoder,
                      const Layout& layout, Scorer& scorer, const PipelineOptions& options,
                      const std::function<void(const Summary&)>& progress) {
   const std::vector<Scorer*> one{&scorer};
-  return run_pipeline(in, out, handler, tokenizer, layout, one, options, progress);
+  return run_pipeline(in, out, handler, encoder, layout, one, options, progress);
 }
 
 }  // namespace pairrm

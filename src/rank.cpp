@@ -5,24 +5,25 @@
 
 #include <fmt/format.h>
 
+#include "pairrm/utf8.hpp"
+
 namespace pairrm {
 
-int pick_reference(ReferenceChoice choice, std::size_t index, const std::vector<std::size_t>& tokens) {
-  const int n = static_cast<int>(tokens.size());
+int pick_reference(ReferenceChoice choice, std::size_t index, const std::vector<std::size_t>& lengths) {
+  const int n = static_cast<int>(lengths.size());
   std::vector<int> by_length(n);
   std::iota(by_length.begin(), by_length.end(), 0);
-  std::stable_sort(by_length.begin(), by_length.end(), [&](int a, int b) { return tokens[a] < tokens[b]; });
+  std::stable_sort(by_length.begin(), by_length.end(), [&](int a, int b) { return lengths[a] < lengths[b]; });
   switch (choice) {
     case ReferenceChoice::Index: return static_cast<int>(index);
     case ReferenceChoice::First: return 0;
     case ReferenceChoice::Last: return n - 1;
-    case ReferenceChoice::Shortest: return by_length.front();
-    case ReferenceChoice::Median: return by_length[(n - 1) / 2];
+    case ReferenceChoice::Shortest: return by_length.front();  // stable: the first of the shortest
+    case ReferenceChoice::Median: return by_length[n / 2];
     case ReferenceChoice::Longest: {
-      // the longest, ties to the lowest index
-      int best = 0;
+      int best = 0;  // Python's max() keeps the first of equals
       for (int i = 1; i < n; ++i)
-        if (tokens[i] > tokens[best]) best = i;
+        if (lengths[i] > lengths[best]) best = i;
       return best;
     }
     case ReferenceChoice::None: break;
@@ -78,12 +79,10 @@ Result<Task> RankHandler::make_task(const JsonObject& object) {
       return object.error(options_.candidates_key, fmt::format("--reference {} but the line has {} candidates",
                                                                options_.reference_index, n));
     }
-    const ReferenceChoice choice = options_.reference;
-    const std::size_t index = options_.reference_index;
-    task.plan = [choice, index](Task& t, const std::vector<std::size_t>& tokens) {
-      t.reference = pick_reference(choice, index, tokens);
-      t.planner = reference_planner(tokens.size(), t.reference);
-    };
+    std::vector<std::size_t> lengths;
+    for (const std::string_view text : finals) lengths.push_back(utf8::count(text));  // Python len()
+    task.reference = pick_reference(options_.reference, options_.reference_index, lengths);
+    task.planner = reference_planner(n, task.reference);
     return task;
   }
   switch (options_.mode) {

@@ -6,6 +6,7 @@
 #include <sentencepiece_processor.h>
 
 #include "pairrm/error.hpp"
+#include "pairrm/utf8.hpp"
 
 namespace pairrm {
 
@@ -13,13 +14,7 @@ namespace {
 constexpr std::string_view kSpace = "\xe2\x96\x81";  // U+2581, SentencePiece's whitespace mark
 constexpr double kUnkPenalty = 10.0;                  // as SentencePiece and tokenizers
 
-std::size_t utf8_length(unsigned char lead) {
-  if (lead < 0x80) return 1;
-  if ((lead >> 5) == 0x6) return 2;
-  if ((lead >> 4) == 0xe) return 3;
-  if ((lead >> 3) == 0x1e) return 4;
-  return 1;
-}
+std::size_t utf8_length(unsigned char lead) { return utf8::sequence_length(lead); }
 }  // namespace
 
 Tokenizer::Tokenizer(const std::string& serialized_model)
@@ -43,6 +38,7 @@ Tokenizer::Tokenizer(const std::string& serialized_model)
     max_piece_bytes_ = std::max(max_piece_bytes_, piece.size());
   }
   unk_score_ = min_score - kUnkPenalty;
+  if (auto it = vocab_.find(std::string(kSpace)); it != vocab_.end()) space_id_ = it->second.id;
 }
 
 Tokenizer::~Tokenizer() = default;
@@ -113,7 +109,52 @@ TokenIds Tokenizer::encode(std::string_view text) const {
     }
   }
   if (normalized.size() < kSpace.size() && !normalized.empty()) segment_word(normalized, ids);
+  if (space_id_ >= 0 && ends_in_mapped_space(text)) ids.push_back(space_id_);
   return ids;
+}
+
+bool Tokenizer::ends_in_mapped_space(std::string_view text) const {
+  // The fast tokenizer strips White_Space from both ends, then maps characters with the charsmap
+  // (U+200B, U+FEFF, a literal U+2581 and some control characters become spaces there), then cuts
+  // words at spaces: a text whose end maps to a space ends with a lone U+2581 piece. SentencePiece
+  // maps first and then drops trailing whitespace. The end is probed by normalizing the last few
+  // characters between two letters: "a" + tail + "a" ends in U+2581 "a" iff the tail ends in a space.
+  std::size_t end = text.size();
+  while (end > 0) {
+    const std::size_t start = utf8::previous_start(text, end);
+    if (!utf8::white_space(utf8::decode_at(text, start).value)) break;
+    end = start;
+  }
+  if (end == 0) return false;
+  std::size_t begin = end;
+  for (int k = 0; k < 8 && begin > 0; ++k) begin = utf8::previous_start(text, begin);
+  std::string probe = "a";
+  probe.append(text.substr(begin, end - begin));
+  probe += 'a';
+  std::vector<std::string> pieces;
+  if (!spm_->Encode(probe, &pieces).ok() || pieces.empty()) return false;
+  const std::string last_word = std::string(kSpace) + "a";
+  std::string tail;
+  for (auto it = pieces.rbegin(); it != pieces.rend() && tail.size() < last_word.size(); ++it) tail.insert(0, *it);
+  return tail.size() >= last_word.size() && tail.compare(tail.size() - last_word.size(), last_word.size(), last_word) == 0;
+}
+
+std::string Tokenizer::decode(const TokenIds& ids) const {
+  std::string out;
+  bool first = true;
+  for (const int32_t id : ids) {
+    if (id < 0 || id >= spm_->GetPieceSize() || spm_->IsControl(id) || spm_->IsUnknown(id)) continue;
+    std::string_view piece = spm_->IdToPiece(id);
+    if (first && piece.substr(0, kSpace.size()) == kSpace) piece.remove_prefix(kSpace.size());
+    first = false;
+    for (std::size_t at = piece.find(kSpace); at != std::string_view::npos; at = piece.find(kSpace)) {
+      out.append(piece.substr(0, at));
+      out += ' ';
+      piece.remove_prefix(at + kSpace.size());
+    }
+    out.append(piece);
+  }
+  return out;
 }
 
 int Tokenizer::piece_count() const { return spm_->GetPieceSize(); }

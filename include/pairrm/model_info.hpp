@@ -17,9 +17,15 @@ struct Recipe {
   int total_max_length = 2048;   // T = S + 2C
   bool source_keeps_end = false;  // left truncation of the source (candidates: always right)
   bool source_marker_separate = false;  // [CLS] <|source|> [SEP] [CLS] prompt.. [SEP]
-  // reward-bench cuts each candidate text to candidate_max_length ids before the pair is laid out,
-  // so a candidate never gets more than C ids even when the source leaves room (Better-PairRM).
-  bool candidate_capped = false;
+  // reward-bench's text round trip (TextEncoder): each text is cut to S or C ids, decoded and
+  // encoded again before the layout (Better-PairRM); with clean_up_spaces, transformers'
+  // clean_up_tokenization runs on the decoded text (tokenizer_config.json's
+  // clean_up_tokenization_spaces, true in the published checkpoints).
+  bool text_round_trip = false;
+  bool clean_up_spaces = true;
+  // The round trip's cuts: the model file's limits, which run-time limits do not lower (reward-bench
+  // cuts texts to 2030 / 670 ids whatever limits its tokenize_pair is given).
+  int text_source_max_length = 0, text_candidate_max_length = 0;
   std::string template_name = "llm-blender";  // conversation rendering: llm-blender | better-pairrm
 };
 

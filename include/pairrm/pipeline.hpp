@@ -21,7 +21,7 @@
 #include "pairrm/jsonl.hpp"
 #include "pairrm/layout.hpp"
 #include "pairrm/planner.hpp"
-#include "pairrm/tokenizer.hpp"
+#include "pairrm/text_encoder.hpp"
 
 namespace pairrm {
 
@@ -30,9 +30,6 @@ struct Task {
   std::string source;
   std::vector<std::string> candidates;
   std::unique_ptr<Planner> planner;
-  // When the pairs depend on the candidates' token counts: called once they are known, it sets
-  // `planner` (and whatever else the handler keeps in the task).
-  std::function<void(Task& task, const std::vector<std::size_t>& candidate_tokens)> plan;
   // Rewards against a reference: its index in `candidates` (-1: none); an external reference text
   // is appended as the last candidate and reported by no output array.
   int reference = -1;
@@ -68,12 +65,12 @@ struct Summary {
 // Runs everything in `in` and writes one line per input line to `out`, flushed per wave. With
 // OnError::Fail the first bad record throws Error (the lines before it are written). `progress`
 // is called after each batch.
-Summary run_pipeline(JsonlReader& in, std::ostream& out, RecordHandler& handler, const Tokenizer& tokenizer,
+Summary run_pipeline(JsonlReader& in, std::ostream& out, RecordHandler& handler, const TextEncoder& encoder,
                      const Layout& layout, Scorer& scorer, const PipelineOptions& options,
                      const std::function<void(const Summary&)>& progress = {});
 // The same with several scorers (one per device), fed from one queue of batches; the main thread
 // builds the next batches while they run.
-Summary run_pipeline(JsonlReader& in, std::ostream& out, RecordHandler& handler, const Tokenizer& tokenizer,
+Summary run_pipeline(JsonlReader& in, std::ostream& out, RecordHandler& handler, const TextEncoder& encoder,
                      const Layout& layout, const std::vector<Scorer*>& scorers, const PipelineOptions& options,
                      const std::function<void(const Summary&)>& progress = {});
 

@@ -35,9 +35,10 @@ class RankHandler : public RecordHandler {
   RankOptions options_;
 };
 
-// The reference among candidates of these token counts: longest/shortest/median by tokens, ties
-// to the lowest index (median: the lower median of the sorted counts).
-int pick_reference(ReferenceChoice choice, std::size_t index, const std::vector<std::size_t>& tokens);
+// The reference among candidates of these lengths, as LLM-Blender's rank_with_ref picks it from
+// Python string lengths: longest/shortest = the first of the longest/shortest, median = the
+// element at N//2 of the candidates stably sorted by length (the upper median when N is even).
+int pick_reference(ReferenceChoice choice, std::size_t index, const std::vector<std::size_t>& lengths);
 
 // reward_j = M[j][ref] - M[ref][j]; the reference gets 0.
 std::vector<double> reference_rewards(const Matrix& m, int reference, std::size_t n);

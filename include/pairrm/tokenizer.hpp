@@ -35,6 +35,10 @@ class Tokenizer {
   // Plain SentencePiece ids of `text`, no [CLS]/[SEP]. Text is always plain text: "<|source|>" or
   // "[SEP]" in it are ordinary characters (spec 5.4). Throws pairrm::Error if SentencePiece fails.
   TokenIds encode(std::string_view text) const;
+  // The text of `ids` as the fast tokenizer's decode(ids, skip_special_tokens=True) gives it: [UNK]
+  // and control ids are dropped, every U+2581 becomes a space, and the first remaining piece loses
+  // its leading one (the Metaspace decoder). Ids outside the vocabulary are dropped too.
+  std::string decode(const TokenIds& ids) const;
   int piece_count() const;
 
  private:
@@ -43,12 +47,14 @@ class Tokenizer {
     double score;
   };
   void segment_word(std::string_view word, TokenIds& out) const;
+  bool ends_in_mapped_space(std::string_view text) const;
 
   std::unique_ptr<sentencepiece::SentencePieceProcessor> spm_;
   std::unordered_map<std::string, Piece> vocab_;  // every piece a text may produce
   std::size_t max_piece_bytes_ = 0;
   double unk_score_ = 0;
   int unk_id_ = 3;
+  int space_id_ = -1;  // the lone U+2581 piece
 };
 
 }  // namespace pairrm

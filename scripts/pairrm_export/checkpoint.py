@@ -158,6 +158,19 @@ def build_module(cfg: Dict[str, int], eps: float, hf_state: Dict[str, torch.Tens
     return model
 
 
+def read_clean_up(directory: str) -> bool:
+    """tokenizer_config.json's clean_up_tokenization_spaces. The published PairRM and Better-PairRM
+    files set it to true (saved by transformers 4.35-4.37, whose default it was); an absent file or
+    key means that older default, true, not today's transformers default."""
+    tok_cfg = os.path.join(directory, "tokenizer_config.json")
+    if not os.path.exists(tok_cfg):
+        return True
+    value = _read_json(tok_cfg).get("clean_up_tokenization_spaces", True)
+    if not isinstance(value, bool):
+        raise CheckpointError(f"{tok_cfg}: clean_up_tokenization_spaces is {value!r}, expected true or false")
+    return value
+
+
 def read_markers(directory: str, config: dict) -> Dict[str, int]:
     """Marker ids from added_tokens.json / tokenizer_config.json, checked against config.json."""
     found: Dict[str, int] = {}

@@ -165,12 +165,15 @@ def main(argv: Optional[List[str]] = None) -> int:
             shape = args.random or "tiny"
             config, state, spm_bytes, markers = tiny_inputs(args.spm, args.seed, shape)
             name, revision = f"{shape}-random-{args.seed}", "random"
+            clean_up = True  # as the published checkpoints' tokenizers
         else:
             directory = args.checkpoint or download(args.hub, args.revision)
             config, state, spm_bytes, markers = load_directory(directory)
             name = args.hub or os.path.basename(os.path.abspath(directory))
             revision = args.revision or "local"
-        recipe = recipes.make_recipe(args.recipe or recipes.default_recipe(name), args.source_max_length, args.candidate_max_length)
+            clean_up = checkpoint.read_clean_up(directory)
+        recipe = recipes.make_recipe(args.recipe or recipes.default_recipe(name), args.source_max_length,
+                                     args.candidate_max_length, clean_up)
         meta = write_model_file(args.output, config, state, spm_bytes, markers, recipe, name, revision)
     except (CheckpointError, ValueError) as e:
         print(f"pairrm-export: error: {e}", file=sys.stderr)

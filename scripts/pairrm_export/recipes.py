@@ -10,7 +10,7 @@ RECIPES: Dict[str, dict] = {
         "candidate_truncation": "right",
         "source_marker": "inline",
         "template": "llm-blender",
-        "candidate_capped": False,
+        "text_round_trip": False,
     },
     # reward-bench's Better-PairRM: the marker encoded on its own, the prompt keeps its end.
     "better-pairrm": {
@@ -20,8 +20,9 @@ RECIPES: Dict[str, dict] = {
         "candidate_truncation": "right",
         "source_marker": "separate",
         "template": "better-pairrm",
-        # reward-bench cuts each candidate text to 670 ids before laying out the pair
-        "candidate_capped": True,
+        # reward-bench cuts each text to the limits through encode, decode, encode before laying out
+        # the pair (so a candidate rarely gets more than 670 ids even when the source leaves room)
+        "text_round_trip": True,
     },
 }
 
@@ -32,10 +33,13 @@ def default_recipe(name: Optional[str]) -> str:
     return "pairrm"
 
 
-def make_recipe(name: str, source_max_length: Optional[int], candidate_max_length: Optional[int]) -> dict:
+def make_recipe(name: str, source_max_length: Optional[int], candidate_max_length: Optional[int],
+                clean_up_tokenization_spaces: bool = True) -> dict:
+    """clean_up_tokenization_spaces: the checkpoint tokenizer's setting, used by the text round trip
+    (transformers' decode applies clean_up_tokenization when it is true)."""
     if name not in RECIPES:
         raise ValueError(f"unknown recipe {name!r}; choose one of {', '.join(RECIPES)}")
-    recipe = dict(RECIPES[name], name=name)
+    recipe = dict(RECIPES[name], name=name, clean_up_tokenization_spaces=bool(clean_up_tokenization_spaces))
     if source_max_length is not None:
         recipe["source_max_length"] = source_max_length
     if candidate_max_length is not None:

@@ -128,6 +128,7 @@ int run_records(const CommonOptions& common, const std::function<RecordHandler&(
   RecordHandler& handler = make_handler(model.info);
   const Layout layout = make_layout(common, model.info);
   const Tokenizer tokenizer(model.spm_model);
+  const TextEncoder encoder(tokenizer, layout.recipe());
   std::vector<std::unique_ptr<Engine>> engines;
   for (const std::string& device : split_devices(common.engine.device)) {
     EngineOptions o = common.engine;
@@ -146,7 +147,7 @@ int run_records(const CommonOptions& common, const std::function<RecordHandler&(
     if (std::filesystem::is_regular_file(common.input, ec)) input_bytes = std::filesystem::file_size(common.input, ec);
   }
   Reporter reporter(common, input_bytes);
-  const Summary s = run_pipeline(reader, *io.out, handler, tokenizer, layout, scorers, pipeline,
+  const Summary s = run_pipeline(reader, *io.out, handler, encoder, layout, scorers, pipeline,
                                  [&](const Summary& s) { reporter.update(s); });
   std::string where;
   for (const auto& e : engines) where += (where.empty() ? "" : ", ") + e->device() + " " + e->dtype();
@@ -239,6 +240,7 @@ int run_tokenize(const CommonOptions& common, CompareOptions keys) {
   const ModelFile model = read_model_file(common.model);
   const Layout layout = make_layout(common, model.info);
   const Tokenizer tokenizer(model.spm_model);
+  const TextEncoder encoder(tokenizer, layout.recipe());
   keys.templ = template_of(model.info);
   CompareHandler tasks(keys);  // the same source and candidate texts compare would score
   Streams io(common.input, common.output);
@@ -261,9 +263,9 @@ int run_tokenize(const CommonOptions& common, CompareOptions keys) {
       continue;
     }
     const Task& t = std::get<Task>(task);
-    const TokenIds src = layout.source_part(tokenizer.encode(t.source));
+    const TokenIds src = layout.source_part(encoder.source(t.source));
     std::vector<int64_t> ids;
-    auto markers = layout.build(src, tokenizer.encode(t.candidates[0]), tokenizer.encode(t.candidates[1]), ids);
+    auto markers = layout.build(src, encoder.candidate(t.candidates[0]), encoder.candidate(t.candidates[1]), ids);
     std::string fields = "\"input_ids\":[";
     for (std::size_t i = 0; i < ids.size(); ++i) fields += (i ? "," : "") + std::to_string(ids[i]);
     fields += fmt::format("],\"marker_positions\":[{},{},{}]", markers[0], markers[1], markers[2]);
@@ -283,11 +285,13 @@ int run_info(const CommonOptions& common, bool json) {
   const Recipe& r = m.recipe;
   std::cout << fmt::format(
       "file:        {}\nmodel:       {} (revision {})\nformat:      version {}\nrecipe:      {}: source {} ids ({} "
-      "truncation{}), candidate {} ids, total {}\nencoder:     {} layers x {} hidden, {} heads, vocabulary {}\n"
+      "truncation{}), candidate {} ids, total {}{}\nencoder:     {} layers x {} hidden, {} heads, vocabulary {}\n"
       "tokens:      source {}, candidate1 {}, candidate2 {}, pad {}\ntokenizer:   sha256 {}\n",
       model.path, m.model_name, m.revision, m.format_version, r.name, r.source_max_length,
       r.source_keeps_end ? "left" : "right", r.source_marker_separate ? ", marker encoded separately" : "",
-      r.candidate_max_length, r.total_max_length, m.num_layers, m.hidden_size, m.num_heads, m.vocab_size, m.tokens.source,
+      r.candidate_max_length, r.total_max_length,
+      r.text_round_trip ? fmt::format("; texts cut through a decode round trip{}", r.clean_up_spaces ? " with clean-up" : "")
+                        : "", m.num_layers, m.hidden_size, m.num_heads, m.vocab_size, m.tokens.source,
       m.tokens.candidate1, m.tokens.candidate2, m.tokens.pad, m.tokenizer_sha256);
   return 0;
 }

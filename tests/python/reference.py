@@ -2,7 +2,8 @@
 
 Nothing here imports our exporter's model: the logits come from transformers' DebertaV2Model plus
 a head built as LLM-Blender's DebertaV2PairRM builds it, and the token ids from Hugging Face's own
-tokenizers, laid out as the PairRM-hf model card and reward-bench do."""
+tokenizers, laid out as the PairRM-hf model card does (reward-bench's and LLM-Blender's own code:
+upstream.py)."""
 import os
 import shutil
 
@@ -22,7 +23,9 @@ def hf_tokenizer(fast: bool = True, spm_path: str = SPM):
     from transformers import DebertaV2Tokenizer, DebertaV2TokenizerFast
 
     cls = DebertaV2TokenizerFast if fast else DebertaV2Tokenizer
-    tok = cls(vocab_file=spm_path)
+    # As the published checkpoints' tokenizer_config.json (saved by transformers 4.35-4.37) sets it;
+    # today's default is false. It matters to reward-bench's decode round trip (Better-PairRM).
+    tok = cls(vocab_file=spm_path, clean_up_tokenization_spaces=True)
     tok.add_tokens(MARKERS)
     assert tok.convert_tokens_to_ids(MARKERS) == [128001, 128002, 128003, 128004]
     return tok
@@ -36,59 +39,6 @@ def model_card_ids(tok, source, cand1, cand2, source_max_length=1224, candidate_
     c1 = tok.encode("<|candidate1|>" + cand1, max_length=cmax, truncation=True)
     c2 = tok.encode("<|candidate2|>" + cand2, max_length=cmax, truncation=True)
     return source_ids + c1 + c2
-
-
-# reward-bench's Better-PairRM template, verbatim (the reference's behaviour, whitespace included).
-REWARD_BENCH_TEMPLATE = """{% for message in messages -%}
-    {% if message['role'] == 'user' -%}
-    USER: {{ message['content']|trim -}}
-    {% if not loop.last -%}
-
-
-    {% endif %}
-    {% elif message['role'] == 'assistant' -%}
-    ASSISTANT: {{ message['content']|trim -}}
-    {% if not loop.last -%}
-
-
-    {% endif %}
-    {% elif message['role'] == 'user_context' -%}
-    USER: {{ message['content']|trim -}}
-    {% if not loop.last -%}
-
-
-    {% endif %}
-    {% elif message['role'] == 'system' -%}
-    SYSTEM MESSAGE: {{ message['content']|trim -}}
-    {% if not loop.last -%}
-
-
-    {% endif %}
-    {% endif %}
-    {% endfor -%}
-    {% if add_generation_prompt and messages[-1]['role'] != 'assistant' -%}
-    ASSISTANT: {% endif -%}"""
-
-def better_pairrm_ids(tok, prompt, cand1, cand2, source_max_length=2030, candidate_max_length=670):
-    """reward-bench's Better-PairRM recipe for a one-turn prompt: the prompt rendered with its
-    template, the marker encoded on its own, the source cut on the left, each candidate cut to
-    candidate_max_length ids before the pair is laid out. (reward-bench does that cut on text, by
-    decoding the ids back: a round trip left out here, see docs/conversations.md.)"""
-    import jinja2
-
-    source = jinja2.Environment().from_string(REWARD_BENCH_TEMPLATE).render(
-        messages=[{"role": "user", "content": prompt}], add_generation_prompt=True)
-    S, C = source_max_length, candidate_max_length
-    tok.truncation_side = "left"
-    source_ids = tok.encode("<|source|>") + tok.encode(source, max_length=S - 3, truncation=True)
-    tok.truncation_side = "right"
-    cmax = (S + 2 * C - len(source_ids)) // 2
-
-    def candidate(marker, text):
-        pieces = tok.encode(text, add_special_tokens=False)[:C]
-        return [1, tok.convert_tokens_to_ids(marker)] + pieces[: max(cmax - 3, 0)] + [2]
-
-    return source_ids + candidate("<|candidate1|>", cand1) + candidate("<|candidate2|>", cand2)
 
 
 class UpstreamPairRM(DebertaV2PreTrainedModel):

@@ -7,10 +7,10 @@
   published in rewardbench/models/betterpairrm.py), text pre-truncation (2030 ids from the left for
   the source, 670 from the right for candidates, decoded back to text), then its tokenize_pair
   (marker encoded on its own, source truncated on the left)."""
-import jinja2
 import pytest
 
 import reference
+import upstream
 from helpers import jsonl, run
 
 INSTRUCTION = "Finish the following coversation in each i-th turn by filling in <Response i> with your response."
@@ -45,24 +45,10 @@ def llm_blender_strings(conv_a, conv_b):
     return source, c1, c2
 
 
-def reward_bench_ids(tok, conv_a, conv_b, S=2030, C=670):
-    """reward-bench's tokenize_conv_pair (the version with the marker encoded on its own)."""
-    template = jinja2.Environment().from_string(reference.REWARD_BENCH_TEMPLATE)
-
-    def truncate_texts(text, max_length, side):
-        tok.truncation_side = side
-        ids = tok.encode(text, add_special_tokens=False, max_length=max_length, truncation=True)
-        return tok.decode(ids, skip_special_tokens=True)
-
-    source = truncate_texts(template.render(messages=conv_a[:-1], add_generation_prompt=True), 2030, "left")
-    c1 = truncate_texts(conv_a[-1]["content"], 670, "right")
-    c2 = truncate_texts(conv_b[-1]["content"], 670, "right")
-    tok.truncation_side = "left"
-    src_ids = tok.encode("<|source|>") + tok.encode(source, max_length=S - 3, truncation=True)
-    tok.truncation_side = "right"
-    cmax = (S + 2 * C - len(src_ids)) // 2
-    return (src_ids + tok.encode("<|candidate1|>" + c1, max_length=cmax, truncation=True)
-            + tok.encode("<|candidate2|>" + c2, max_length=cmax, truncation=True))
+def reward_bench_ids(tok, conv_a, conv_b):
+    """reward-bench's own tokenize_conv_pair (rewardbench/models/betterpairrm.py)."""
+    enc = upstream.betterpairrm().tokenize_conv_pair(tok, [conv_a], [conv_b])
+    return enc["input_ids"][0][enc["attention_mask"][0].bool()].tolist()
 
 
 def tokenize(model, rows, extra=()):
@@ -89,7 +75,12 @@ def test_pairrm_whole_conversation_pairs(models, fast, name):
 @pytest.mark.parametrize("name", list(CONVERSATIONS) + ["system"])
 def test_better_pairrm_follows_reward_bench(models, fast, name):
     messages = CONVERSATIONS.get(name) or [s("You are terse."), u("hi"), a("hello"), u("2+2?")]
-    for cand_a, cand_b in ((CANDIDATES[0], CANDIDATES[1]), (CANDIDATES[2], CANDIDATES[0])):
+    pairs = ((CANDIDATES[0], CANDIDATES[1]), (CANDIDATES[2], CANDIDATES[0]))
+    if name == "system":
+        # reward-bench asserts that even-indexed turns agree; after a system turn that includes the
+        # final answers, so upstream runs these only with equal candidates.
+        pairs = ((CANDIDATES[0], CANDIDATES[0]), (CANDIDATES[1], CANDIDATES[1]))
+    for cand_a, cand_b in pairs:
         want = reward_bench_ids(fast, messages + [a(cand_a)], messages + [a(cand_b)])
         got_messages = tokenize(models["better-pairrm"], [{"messages": messages, "a": cand_a, "b": cand_b}])[0]["input_ids"]
         got_pair = tokenize(models["better-pairrm"], [{"conversation_a": messages + [a(cand_a)],

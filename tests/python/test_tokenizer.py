@@ -2,10 +2,11 @@
 
 PairRM runs through AutoTokenizer, i.e. DebertaV2TokenizerFast (no byte fallback: unknown
 characters become [UNK]). Whole pair layouts are compared with the PairRM-hf model card recipe and
-reward-bench's Better-PairRM recipe run with that tokenizer."""
+reward-bench's own Better-PairRM code run with that tokenizer."""
 import pytest
 
 import reference
+import upstream
 from helpers import jsonl, run
 
 TEXTS = [
@@ -24,9 +25,18 @@ TEXTS = [
 # Where we differ from the fast tokenizer on purpose: text that looks like a control token is plain
 # text for us (pairrm-spec.md 5.4), while Hugging Face turns it into the control id.
 LOOKALIKES = ["<|source|>", "[SEP] [CLS] [MASK] [UNK] [PAD]", "<|candidate1|>text", "x <|candidate2|> y"]
-# Known, not on purpose: a literal U+2581 at the end of a text is dropped by SentencePiece's
-# whitespace handling, the fast tokenizer keeps it as the piece "▁" (507).
-TRAILING_MARK = "▁underscore▁"
+# Texts whose end becomes whitespace only under the charsmap, which the fast tokenizer applies after
+# stripping White_Space: it ends them with the piece "▁" (507), SentencePiece alone would not.
+TRAILING_MAPPED_SPACE = ["▁underscore▁", "often \u200b", "zero width\u200b", "bom\ufeff", "x\u200b\u00a0", "unit \x1f",
+                         "\u200b", "a▁ \t", "▁"]
+
+
+def reward_bench_ids(tok, prompt, a, b, S, C):
+    user = {"role": "user", "content": prompt}
+    enc = upstream.betterpairrm().tokenize_conv_pair(
+        tok, [[user, {"role": "assistant", "content": a}]], [[user, {"role": "assistant", "content": b}]],
+        source_max_length=S, candidate_max_length=C)
+    return enc["input_ids"][0][enc["attention_mask"][0].bool()].tolist()
 
 
 def pairs():
@@ -49,15 +59,18 @@ def test_single_texts_match_the_fast_tokenizer(models, fast):
 
 
 # Each recipe against its upstream layout: the PairRM-hf model card's tokenize_pair, reward-bench's
-# Better-PairRM recipe; at the exported limits and at run-time limits small enough to cut everything.
+# tokenize_conv_pair; at the exported limits and at run-time limits small enough to cut everything
+# (reward-bench passes them on to its tokenize_pair; its text round trip keeps cutting at 2030 / 670).
 @pytest.mark.parametrize("recipe,S,C", [("pairrm", 1224, 412), ("pairrm", 40, 12), ("pairrm", 7, 5),
                                         ("better-pairrm", 2030, 670), ("better-pairrm", 30, 10), ("better-pairrm", 6, 3)])
 def test_layout_matches_upstream(models, fast, recipe, S, C):
-    upstream = reference.model_card_ids if recipe == "pairrm" else reference.better_pairrm_ids
     rows = pairs()
     got = jsonl(run(["tokenize", "-m", models[recipe], "--source-max-length", str(S), "--candidate-max-length", str(C)], rows).stdout)
     for row, g in zip(rows, got):
-        want = upstream(fast, row["prompt"], row["a"], row["b"], S, C)
+        if recipe == "pairrm":
+            want = reference.model_card_ids(fast, row["prompt"], row["a"], row["b"], S, C)
+        else:
+            want = reward_bench_ids(fast, row["prompt"], row["a"], row["b"], S, C)
         assert g["input_ids"] == want, row
         assert [want[p] for p in g["marker_positions"]] == [128001, 128002, 128003]
         assert len(want) <= S + 2 * C
@@ -81,10 +94,13 @@ def test_control_token_text_is_plain_text(models):
         assert ids.count(1) == 3 and ids.count(2) == 3 and 0 not in ids and 3 not in ids and 128000 not in ids
 
 
-def test_known_difference_trailing_whitespace_mark(models, fast):
-    got = jsonl(run(["tokenize", "-m", models["pairrm"]], [{"prompt": TRAILING_MARK, "a": "x", "b": "y"}]).stdout)[0]
-    want = reference.model_card_ids(fast, TRAILING_MARK, "x", "y")
-    assert want[:4] == [1, 128001, 41010, 507] and got["input_ids"][:4] == [1, 128001, 41010, 2]
+def test_text_ending_in_a_mapped_space(models, fast):
+    rows = [{"prompt": t, "a": t, "b": "y " + t} for t in TRAILING_MAPPED_SPACE]
+    got = jsonl(run(["tokenize", "-m", models["pairrm"]], rows).stdout)
+    for row, g in zip(rows, got):
+        want = reference.model_card_ids(fast, row["prompt"], row["a"], row["b"])
+        assert g["input_ids"] == want, row
+    assert reference.model_card_ids(fast, "▁underscore▁", "x", "y")[:4] == [1, 128001, 41010, 507]
 
 
 def test_slow_and_fast_tokenizers_disagree_only_where_known():

@@ -5,6 +5,7 @@
 
 #include "pairrm/error.hpp"
 #include "pairrm/eval.hpp"
+#include "pairrm/utf8.hpp"
 #include "pairrm/rank.hpp"
 
 using namespace pairrm;
@@ -22,7 +23,7 @@ TEST_CASE("reference rewards: reward_j = M[j][ref] - M[ref][j], hand computed") 
   CHECK(ranks_from_scores(r) == std::vector<int>{1, 3, 2});
 }
 
-TEST_CASE("picking the reference by token count, ties to the lowest index") {
+TEST_CASE("picking the reference by length as rank_with_ref does: first of equals, median at N//2") {
   const std::vector<std::size_t> tokens = {5, 9, 2, 9, 5};
   CHECK(pick_reference(ReferenceChoice::Longest, 0, tokens) == 1);
   CHECK(pick_reference(ReferenceChoice::Shortest, 0, tokens) == 2);
@@ -30,7 +31,16 @@ TEST_CASE("picking the reference by token count, ties to the lowest index") {
   CHECK(pick_reference(ReferenceChoice::First, 0, tokens) == 0);
   CHECK(pick_reference(ReferenceChoice::Last, 0, tokens) == 4);
   CHECK(pick_reference(ReferenceChoice::Index, 3, tokens) == 3);
-  CHECK(pick_reference(ReferenceChoice::Median, 0, {7, 3}) == 1);  // lower median
+  CHECK(pick_reference(ReferenceChoice::Median, 0, {7, 3}) == 0);  // sorted 3(1) 7(0): index 2//2 = 1 -> 0
+  CHECK(pick_reference(ReferenceChoice::Median, 0, {4, 1, 3, 2}) == 2);  // sorted 1 2 [3] 4: the upper median
+}
+
+TEST_CASE("lengths are Python's len(): code points, not bytes") {
+  CHECK(utf8::count("") == 0);
+  CHECK(utf8::count("abc") == 3);
+  CHECK(utf8::count("h\xc3\xa9llo") == 5);           // é: 2 bytes
+  CHECK(utf8::count("\xf0\x9f\x98\x80!") == 2);     // U+1F600: 4 bytes
+  CHECK(utf8::count("\xe4\xbd\xa0\xe5\xa5\xbd") == 2);  // two CJK characters
 }
 
 TEST_CASE("Wilson interval, hand computed") {

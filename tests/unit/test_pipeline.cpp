@@ -17,6 +17,16 @@ const Tokenizer& tokenizer() {
   return t;
 }
 
+const TextEncoder& encoder() {
+  static Recipe r = [] {
+    Recipe x;
+    x.name = "pairrm";
+    return x;
+  }();
+  static TextEncoder e(tokenizer(), r);
+  return e;
+}
+
 // A stand-in model: the logit depends only on the pair's own ids, never on the batch. It also
 // checks the layout invariants of every row it gets.
 class FakeScorer : public Scorer {
@@ -59,7 +69,7 @@ std::string run(const std::string& input, RecordHandler& h, PipelineOptions o, F
   std::ostringstream out;
   JsonlReader reader(in);
   Layout layout(recipe(), SpecialTokens{});
-  Summary s = run_pipeline(reader, out, h, tokenizer(), layout, scorer, o);
+  Summary s = run_pipeline(reader, out, h, encoder(), layout, scorer, o);
   if (sum) *sum = s;
   return out.str();
 }
@@ -160,7 +170,7 @@ TEST_CASE("--on-error fail: the lines before are written, then the error names l
   std::ostringstream out;
   JsonlReader reader(in);
   Layout layout(recipe(), SpecialTokens{});
-  CHECK_THROWS_WITH_AS(run_pipeline(reader, out, h, tokenizer(), layout, f, o), "line 2, field \"candidates\": missing",
+  CHECK_THROWS_WITH_AS(run_pipeline(reader, out, h, encoder(), layout, f, o), "line 2, field \"candidates\": missing",
                        pairrm::Error);
   CHECK(lines(out.str()).size() == 1);
 }
