@@ -13,8 +13,8 @@
 
 #include <fmt/format.h>
 
-#include "pairrm/engine.hpp"
-#include "pairrm/model_file.hpp"
+#include "pairrm/runtime/engine.hpp"
+#include "pairrm/io/model_file.hpp"
 
 namespace pairrm::cli {
 

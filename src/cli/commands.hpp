@@ -5,9 +5,10 @@
 #include <optional>
 #include <string>
 
-#include "pairrm/compare.hpp"
-#include "pairrm/eval.hpp"
-#include "pairrm/rank.hpp"
+#include "pairrm/tasks/compare.hpp"
+#include "pairrm/tasks/eval.hpp"
+#include "pairrm/runtime/engine.hpp"
+#include "pairrm/tasks/rank.hpp"
 
 namespace pairrm::cli {
 

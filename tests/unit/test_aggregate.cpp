@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "pairrm/aggregate.hpp"
+#include "pairrm/tasks/aggregate.hpp"
 
 using namespace pairrm;
 

@@ -1,6 +1,6 @@
 #include <doctest/doctest.h>
 
-#include "pairrm/batcher.hpp"
+#include "pairrm/schedule/batcher.hpp"
 
 using namespace pairrm;
 

@@ -4,9 +4,9 @@
 #include <sstream>
 
 #include "pairrm/error.hpp"
-#include "pairrm/eval.hpp"
-#include "pairrm/utf8.hpp"
-#include "pairrm/rank.hpp"
+#include "pairrm/tasks/eval.hpp"
+#include "pairrm/text/utf8.hpp"
+#include "pairrm/tasks/rank.hpp"
 
 using namespace pairrm;
 

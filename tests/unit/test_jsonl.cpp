@@ -2,7 +2,7 @@
 
 #include <sstream>
 
-#include "pairrm/jsonl.hpp"
+#include "pairrm/io/jsonl.hpp"
 
 using namespace pairrm;
 

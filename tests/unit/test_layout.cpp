@@ -2,7 +2,7 @@
 
 #include <numeric>
 
-#include "pairrm/layout.hpp"
+#include "pairrm/text/layout.hpp"
 
 using namespace pairrm;
 

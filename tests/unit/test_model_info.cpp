@@ -3,7 +3,7 @@
 #include <string>
 
 #include "pairrm/error.hpp"
-#include "pairrm/model_info.hpp"
+#include "pairrm/io/model_info.hpp"
 
 using namespace pairrm;
 

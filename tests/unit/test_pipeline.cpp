@@ -4,9 +4,9 @@
 #include <sstream>
 
 #include "helpers.hpp"
-#include "pairrm/compare.hpp"
-#include "pairrm/pipeline.hpp"
-#include "pairrm/rank.hpp"
+#include "pairrm/tasks/compare.hpp"
+#include "pairrm/pipeline/pipeline.hpp"
+#include "pairrm/tasks/rank.hpp"
 
 using namespace pairrm;
 

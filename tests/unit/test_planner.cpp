@@ -2,7 +2,7 @@
 
 #include <set>
 
-#include "pairrm/planner.hpp"
+#include "pairrm/schedule/planner.hpp"
 
 using namespace pairrm;
 

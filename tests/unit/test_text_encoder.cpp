@@ -1,7 +1,7 @@
 #include <doctest/doctest.h>
 
 #include "helpers.hpp"
-#include "pairrm/text_encoder.hpp"
+#include "pairrm/text/text_encoder.hpp"
 
 using namespace pairrm;
 

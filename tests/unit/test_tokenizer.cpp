@@ -5,7 +5,7 @@
 
 #include "helpers.hpp"
 #include "pairrm/error.hpp"
-#include "pairrm/tokenizer.hpp"
+#include "pairrm/text/tokenizer.hpp"
 
 using namespace pairrm;
 

@@ -1,0 +1,49 @@
+// `pairrm rank`: best-of-N reranking of {"prompt" | "messages", "candidates": [...]} records.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "pairrm/text/conversation.hpp"
+#include "pairrm/pipeline/pipeline.hpp"
+
+namespace pairrm {
+
+// Rewards against a reference (LLM-Blender's rank_with_ref): which candidate is the reference.
+enum class ReferenceChoice { None, Index, Longest, Shortest, Median, First, Last };
+
+struct RankOptions {
+  std::string prompt_key = "prompt";
+  std::string candidates_key = "candidates";
+  RankMode mode = RankMode::Full;
+  Aggregate aggregate = Aggregate::MaxLogits;
+  uint64_t seed = 0;      // bubble's permutation
+  std::size_t top_k = 0;  // 0: no "order" field
+  bool matrix = false;    // add "logits"
+  Template templ = Template::LlmBlender;  // from the model file
+  ReferenceChoice reference = ReferenceChoice::None;  // a line's "reference" text overrides it
+  std::size_t reference_index = 0;                    // with ReferenceChoice::Index
+};
+
+class RankHandler : public RecordHandler {
+ public:
+  explicit RankHandler(RankOptions options) : options_(std::move(options)) {}
+  Result<Task> make_task(const JsonObject& object) override;
+  std::string finish(std::string_view raw, const Task& task, const Matrix& logits) override;
+
+ private:
+  RankOptions options_;
+};
+
+// The reference among candidates of these lengths, as LLM-Blender's rank_with_ref picks it from
+// Python string lengths: longest/shortest = the first of the longest/shortest, median = the
+// element at N//2 of the candidates stably sorted by length (the upper median when N is even).
+int pick_reference(ReferenceChoice choice, std::size_t index, const std::vector<std::size_t>& lengths);
+
+// reward_j = M[j][ref] - M[ref][j]; the reference gets 0.
+std::vector<double> reference_rewards(const Matrix& m, int reference, std::size_t n);
+
+// The "logits" field: N x N, diagonal and pairs not run as null, float32 values.
+void append_matrix(std::string& out, const Matrix& m);
+
+}  // namespace pairrm

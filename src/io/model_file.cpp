@@ -1,0 +1,54 @@
+#include "pairrm/io/model_file.hpp"
+
+#include <fstream>
+
+#include <caffe2/serialize/inline_container.h>
+
+#include "pairrm/error.hpp"
+#include "pairrm/io/sha256.hpp"
+
+namespace pairrm {
+
+namespace {
+constexpr const char* kReexport = "Re-export it with scripts/export_model.sh (see README).";
+
+std::string read_record(caffe2::serialize::PyTorchStreamReader& reader, const std::string& name,
+                        const std::string& path) {
+  // torch.jit.save stores _extra_files under "extra/".
+  const std::string record = "extra/" + name;
+  if (!reader.hasRecord(record)) {
+    throw Error(path + ": a TorchScript archive without " + name + ", so not a pairrm model file. " + kReexport);
+  }
+  auto [data, size] = reader.getRecord(record);
+  return std::string(static_cast<const char*>(data.get()), size);
+}
+}  // namespace
+
+ModelFile read_model_file(const std::string& path) {
+  if (path.empty()) {
+    throw Error("no model given: pass -m/--model FILE or set PAIRRM_MODEL (scripts/export_model.sh writes one)");
+  }
+  if (!std::ifstream(path).good()) {
+    throw Error(path + ": model file not found or not readable. Check the path, or export one with "
+                       "scripts/export_model.sh.");
+  }
+  ModelFile out;
+  out.path = path;
+  try {
+    caffe2::serialize::PyTorchStreamReader reader(path);
+    const std::string json = read_record(reader, "pairrm.json", path);
+    out.spm_model = read_record(reader, "spm.model", path);
+    out.info = parse_model_info(json, path);
+  } catch (const c10::Error& e) {
+    throw Error(path + ": not a readable model file (truncated or not a TorchScript archive: " +
+                std::string(e.what_without_backtrace()) + "). " + kReexport);
+  }
+  const std::string hash = sha256_hex(out.spm_model);
+  if (hash != out.info.tokenizer_sha256) {
+    throw Error(path + ": the tokenizer inside does not match its recorded SHA-256 (found " + hash + ", expected " +
+                out.info.tokenizer_sha256 + "); the file was altered or damaged. " + kReexport);
+  }
+  return out;
+}
+
+}  // namespace pairrm

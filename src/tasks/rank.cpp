@@ -1,0 +1,145 @@
+#include "pairrm/tasks/rank.hpp"
+
+#include <algorithm>
+#include <numeric>
+
+#include <fmt/format.h>
+
+#include "pairrm/text/utf8.hpp"
+
+namespace pairrm {
+
+int pick_reference(ReferenceChoice choice, std::size_t index, const std::vector<std::size_t>& lengths) {
+  const int n = static_cast<int>(lengths.size());
+  std::vector<int> by_length(n);
+  std::iota(by_length.begin(), by_length.end(), 0);
+  std::stable_sort(by_length.begin(), by_length.end(), [&](int a, int b) { return lengths[a] < lengths[b]; });
+  switch (choice) {
+    case ReferenceChoice::Index: return static_cast<int>(index);
+    case ReferenceChoice::First: return 0;
+    case ReferenceChoice::Last: return n - 1;
+    case ReferenceChoice::Shortest: return by_length.front();  // stable: the first of the shortest
+    case ReferenceChoice::Median: return by_length[n / 2];
+    case ReferenceChoice::Longest: {
+      int best = 0;  // Python's max() keeps the first of equals
+      for (int i = 1; i < n; ++i)
+        if (lengths[i] > lengths[best]) best = i;
+      return best;
+    }
+    case ReferenceChoice::None: break;
+  }
+  return -1;
+}
+
+std::vector<double> reference_rewards(const Matrix& m, int reference, std::size_t n) {
+  std::vector<double> r(n, 0.0);
+  for (std::size_t j = 0; j < n; ++j) {
+    if (static_cast<int>(j) != reference) r[j] = m[j][reference] - m[reference][j];
+  }
+  return r;
+}
+
+namespace {
+std::unique_ptr<Planner> reference_planner(std::size_t total, int reference) {
+  std::vector<PairRequest> pairs;
+  for (int j = 0; j < static_cast<int>(total); ++j) {
+    if (j == reference) continue;
+    pairs.push_back({j, reference});
+    pairs.push_back({reference, j});
+  }
+  return make_fixed_planner(total, std::move(pairs));
+}
+}  // namespace
+
+Result<Task> RankHandler::make_task(const JsonObject& object) {
+  auto candidates = object.string_array(options_.candidates_key);
+  if (auto e = error_of(candidates)) return *e;
+  const auto& finals = std::get<std::vector<std::string_view>>(candidates);
+  auto rendered = render_record(object, options_.prompt_key, finals, options_.templ);
+  if (auto e = error_of(rendered)) return *e;
+  Task task;
+  task.source = std::move(std::get<Rendered>(rendered).source);
+  task.candidates = std::move(std::get<Rendered>(rendered).candidates);
+  const std::size_t n = task.candidates.size();
+
+  auto reference_text = object.optional_string("reference");
+  if (auto e = error_of(reference_text)) return *e;
+  if (auto text = std::get<std::optional<std::string_view>>(reference_text)) {
+    // The reference is rendered like a candidate (for conversations: as the final turn).
+    auto ref = render_record(object, options_.prompt_key, {*text}, options_.templ);
+    if (auto e = error_of(ref)) return *e;
+    task.candidates.push_back(std::get<Rendered>(ref).candidates.front());
+    task.reference = static_cast<int>(n);
+    task.reference_appended = true;
+    task.planner = reference_planner(n + 1, task.reference);
+    return task;
+  }
+  if (options_.reference != ReferenceChoice::None) {
+    if (options_.reference == ReferenceChoice::Index && options_.reference_index >= n) {
+      return object.error(options_.candidates_key, fmt::format("--reference {} but the line has {} candidates",
+                                                               options_.reference_index, n));
+    }
+    std::vector<std::size_t> lengths;
+    for (const std::string_view text : finals) lengths.push_back(utf8::count(text));  // Python len()
+    task.reference = pick_reference(options_.reference, options_.reference_index, lengths);
+    task.planner = reference_planner(n, task.reference);
+    return task;
+  }
+  switch (options_.mode) {
+    case RankMode::Full: task.planner = make_full_planner(n); break;
+    case RankMode::Bubble: task.planner = make_bubble_planner(n, options_.seed); break;
+    case RankMode::Knockout: task.planner = make_knockout_planner(n); break;
+  }
+  return task;
+}
+
+void append_matrix(std::string& out, const Matrix& m) {
+  out += '[';
+  for (std::size_t i = 0; i < m.size(); ++i) {
+    if (i) out += ',';
+    out += '[';
+    for (std::size_t j = 0; j < m[i].size(); ++j) {
+      if (j) out += ',';
+      append_float(out, static_cast<float>(m[i][j]));
+    }
+    out += ']';
+  }
+  out += ']';
+}
+
+std::string RankHandler::finish(std::string_view raw, const Task& task, const Matrix& logits) {
+  std::string fields;
+  RankOutcome r;
+  if (task.reference >= 0) {
+    const std::size_t n = task.candidates.size() - (task.reference_appended ? 1 : 0);
+    const int ref = task.reference;
+    r.scores = reference_rewards(logits, ref, n);
+    r.ranks = ranks_from_scores(r.scores);
+    r.best = top_k(r.ranks, 1).empty() ? 0 : top_k(r.ranks, 1)[0];
+    fields = "\"rewards\":";
+    append_numbers(fields, r.scores);
+    fields += ",\"reference_index\":";
+    fields += task.reference_appended ? "null" : std::to_string(ref);
+    fields += ",\"ranks\":";
+  } else {
+    r = rank_outcome(options_.mode, options_.aggregate, *task.planner, logits);
+    fields = "\"ranks\":";
+  }
+  append_ints(fields, r.ranks);
+  if (task.reference < 0) {
+    fields += ",\"scores\":";
+    append_numbers(fields, r.scores);
+  }
+  fields += ",\"best\":" + std::to_string(r.best);
+  if (options_.top_k > 0) {
+    fields += ",\"order\":";
+    append_ints(fields, top_k(r.ranks, options_.top_k));
+  }
+  if (options_.matrix) {
+    fields += ",\"logits\":";
+    append_matrix(fields, logits);
+  }
+  return extend_object(raw, fields);
+}
+
+}  // namespace pairrm
