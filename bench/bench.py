@@ -39,7 +39,7 @@ sys.path.insert(0, os.path.join(REPO, "tests", "python"))
 
 import torch  # noqa: E402
 
-from pairrm_export import export  # noqa: E402
+from pairrm_export import export, testing  # noqa: E402
 
 ATT_SPAN = 256
 
@@ -121,16 +121,8 @@ def pair_ids(binary, model, records):
 def upstream_model(shape, seed, device, dtype, spm_path):
     import reference
 
-    config, state, _, _ = export.tiny_inputs(spm_path, seed, shape)
-    layers, hidden, heads, inter = export.SHAPES[shape]
-    cfg = reference.tiny_config(vocab_size=config["vocab_size"], hidden_size=hidden, num_hidden_layers=layers,
-                                num_attention_heads=heads, intermediate_size=inter,
-                                source_prefix_id=config["source_prefix_id"], cand1_prefix_id=config["cand1_prefix_id"],
-                                cand2_prefix_id=config["cand2_prefix_id"], cand_prefix_id=config["cand_prefix_id"])
-    model = reference.UpstreamPairRM(cfg).eval()
-    missing, unexpected = model.load_state_dict(state, strict=False)
-    assert not unexpected and all("position_ids" in k for k in missing), (missing, unexpected)
-    return model.to(device=device, dtype=dtype)
+    config, state, _, _ = testing.random_inputs(spm_path, seed, shape)
+    return reference.upstream_with(config, state).to(device=device, dtype=dtype)
 
 
 def forward(model, rows, device):
@@ -193,7 +185,7 @@ def agreement(a, b):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--shape", default="small", choices=sorted(export.SHAPES))
+    p.add_argument("--shape", default="small", choices=sorted(testing.SHAPES))
     p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     p.add_argument("--records", type=int, default=12)
     p.add_argument("--n", type=int, default=4, help="candidates per prompt")
@@ -215,7 +207,7 @@ def main():
     model_path = os.path.join(args.models, f"{args.shape}-seed{args.seed}.pairrm")
     if not os.path.exists(model_path):
         assert export.main(["--random", args.shape, "--seed", str(args.seed), "--spm", args.spm, "-o", model_path]) == 0
-    layers, hidden, _, _ = export.SHAPES[args.shape]
+    layers, hidden, _, _ = testing.SHAPES[args.shape]
     records = workload(args.spm, args.records, args.n, args.seed)
     our_dtype = args.dtype if args.dtype != "auto" else ("fp32" if args.device == "cpu" else "bf16")
     torch_dtype = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}

@@ -37,6 +37,12 @@ if [ ! -f "$venv/.complete" ]; then
   touch "$venv/.complete"
 fi
 ln -sfn "$venv" "$cache/venv"
+# The exporter as an editable package of this clone (the venv is shared by clones: re-point it).
+here_pkg="$PWD/scripts/pairrm_export"
+if [ "$("$venv/bin/python" -c 'import os, pairrm_export; print(os.path.dirname(os.path.realpath(pairrm_export.__file__)))' 2>/dev/null)" != "$(realpath "$here_pkg")" ]; then
+  log "installing the exporter (editable) from $PWD/scripts"
+  "$venv/bin/pip" install -q --no-deps --no-build-isolation -e scripts >/dev/null
+fi
 
 build=${PAIRRM_BUILD_DIR:-build}
 torch_prefix=$("$venv/bin/python" -c "import torch.utils; print(torch.utils.cmake_prefix_path)")

@@ -1,4 +1,4 @@
-// The error taxonomy (docs/style.md habit 3). Library code never prints or exits: it returns
+// The error taxonomy (docs/style.md, item 3). Library code never prints or exits: it returns
 // InputError values for bad records and throws Error for everything that stops a run.
 #pragma once
 

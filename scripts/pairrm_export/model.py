@@ -1,4 +1,4 @@
-"""Our inference implementation of DeBERTa-v3 + the PairRM head (pairrm-spec.md sections 3-4).
+"""Our inference implementation of DeBERTa-v3 + the PairRM head (docs/model.md sections 3-4).
 
 Written for inference and for torch.jit.script:
 - no dropout;

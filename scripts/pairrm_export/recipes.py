@@ -1,4 +1,4 @@
-"""Input recipes (pairrm-spec.md sections 5.2 and 5.3)."""
+"""Input recipes (docs/model.md sections 5.2 and 5.3)."""
 from typing import Dict, Optional
 
 RECIPES: Dict[str, dict] = {

@@ -3,7 +3,7 @@
 PairRM is run through the Hugging Face FAST tokenizer, which transformers converts from spm.model
 without byte fallback: a character outside the vocabulary becomes [UNK] there, not a run of byte
 pieces. We switch byte fallback off in the model's trainer spec so that SentencePiece itself
-behaves like the fast tokenizer (pairrm-spec.md section 5.1)."""
+behaves like the fast tokenizer (docs/model.md section 5.1)."""
 import hashlib
 import os
 import tempfile

@@ -7,12 +7,18 @@
 
 #include "pairrm/tasks/compare.hpp"
 #include "pairrm/tasks/eval.hpp"
+#include "pairrm/pipeline/pipeline.hpp"
 #include "pairrm/runtime/engine.hpp"
 #include "pairrm/tasks/rank.hpp"
 
 namespace pairrm::cli {
 
 enum class Progress { Auto, Always, Never };
+inline constexpr Choice<Progress> kProgress[] = {
+    {"auto", Progress::Auto, "when stderr is a terminal"},
+    {"always", Progress::Always, ""},
+    {"never", Progress::Never, ""},
+};
 
 struct CommonOptions {
   std::string model;            // -m/--model, or PAIRRM_MODEL

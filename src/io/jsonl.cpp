@@ -2,8 +2,13 @@
 
 #include <cmath>
 #include <cstdio>
+#include <unordered_set>
+
+#include <simdjson.h>
 
 #include <fmt/format.h>
+
+#include "pairrm/io/json_writer.hpp"
 
 namespace pairrm {
 
@@ -24,10 +29,41 @@ const char* type_name(simdjson::dom::element_type t) {
 }
 }  // namespace
 
-bool JsonObject::has(std::string_view key) const { return !object_.at_key(key).error(); }
+bool JsonObject::has(std::string_view key) const { return !object_->at_key(key).error(); }
+
+std::vector<std::string_view> JsonObject::keys() const {
+  std::vector<std::string_view> out;
+  for (auto field : *object_) out.push_back(field.key);
+  return out;
+}
+
+Result<std::vector<std::vector<std::string_view>>> JsonObject::object_array(std::string_view key,
+                                                                            const std::vector<std::string_view>& fields) const {
+  auto v = object_->at_key(key);
+  if (v.error()) return error(std::string(key), "missing");
+  auto arr = v.value_unsafe().get_array();
+  if (arr.error()) {
+    return error(std::string(key), fmt::format("expected an array of objects, got {}", type_name(v.value_unsafe().type())));
+  }
+  std::vector<std::vector<std::string_view>> out;
+  std::size_t i = 0;
+  for (auto item : arr.value_unsafe()) {
+    const std::string where = fmt::format("{}[{}]", key, i++);
+    auto obj = item.get_object();
+    if (obj.error()) return error(where, fmt::format("expected an object, got {}", type_name(item.type())));
+    std::vector<std::string_view> values;
+    for (const std::string_view f : fields) {
+      std::string_view s;
+      if (obj.value_unsafe().at_key(f).get_string().get(s)) return error(where + "." + std::string(f), "missing or not a string");
+      values.push_back(s);
+    }
+    out.push_back(std::move(values));
+  }
+  return out;
+}
 
 Result<std::string_view> JsonObject::string(std::string_view key) const {
-  auto v = object_.at_key(key);
+  auto v = object_->at_key(key);
   if (v.error()) return error(std::string(key), "missing");
   auto s = v.value_unsafe().get_string();
   if (s.error()) return error(std::string(key), fmt::format("expected a string, got {}", type_name(v.value_unsafe().type())));
@@ -42,7 +78,7 @@ Result<std::optional<std::string_view>> JsonObject::optional_string(std::string_
 }
 
 Result<std::vector<std::string_view>> JsonObject::string_array(std::string_view key, bool allow_empty) const {
-  auto v = object_.at_key(key);
+  auto v = object_->at_key(key);
   if (v.error()) return error(std::string(key), "missing");
   auto arr = v.value_unsafe().get_array();
   if (arr.error()) {
@@ -67,11 +103,20 @@ bool JsonlReader::next() {
   return true;
 }
 
+struct JsonlReader::Parsed {
+  simdjson::dom::parser parser;
+  simdjson::padded_string buffer;
+  simdjson::dom::object object;
+};
+
+JsonlReader::JsonlReader(std::istream& in) : in_(in), parsed_(std::make_unique<Parsed>()) {}
+JsonlReader::~JsonlReader() = default;
+
 Result<JsonObject> JsonlReader::parsed() {
   auto blank = raw_.find_first_not_of(" \t");
   if (blank == std::string::npos) return InputError{line_, "", "blank line"};
-  buffer_ = simdjson::padded_string(raw_);
-  auto doc = parser_.parse(buffer_);
+  parsed_->buffer = simdjson::padded_string(raw_);
+  auto doc = parsed_->parser.parse(parsed_->buffer);
   if (doc.error()) {
     const auto code = doc.error();
     std::string why = code == simdjson::UTF8_ERROR ? "invalid UTF-8" : std::string("malformed JSON: ") + simdjson::error_message(code);
@@ -79,78 +124,16 @@ Result<JsonObject> JsonlReader::parsed() {
   }
   auto obj = doc.value_unsafe().get_object();
   if (obj.error()) return InputError{line_, "", fmt::format("expected a JSON object, got {}", type_name(doc.value_unsafe().type()))};
-  return JsonObject(obj.value_unsafe(), line_);
-}
-
-void append_string(std::string& out, std::string_view s) {
-  out += '"';
-  for (const char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      default:
-        if (c < 0x20) {
-          out += fmt::format("\\u{:04x}", c);
-        } else {
-          out += ch;
-        }
+  parsed_->object = obj.value_unsafe();
+  JsonObject object(parsed_->object, line_);
+  // {"prompt": "a", "prompt": "b"}: which one did the writer mean? Refuse rather than guess.
+  std::unordered_set<std::string_view> seen;
+  for (const std::string_view key : object.keys()) {
+    if (!seen.insert(key).second) {
+      return InputError{line_, std::string(key), "the key appears twice in this object; keep one"};
     }
   }
-  out += '"';
-}
-
-void append_number(std::string& out, double v) {
-  if (!std::isfinite(v)) {
-    out += "null";
-  } else {
-    fmt::format_to(std::back_inserter(out), "{}", v);
-  }
-}
-
-void append_float(std::string& out, float v) {
-  if (!std::isfinite(v)) {
-    out += "null";
-  } else {
-    fmt::format_to(std::back_inserter(out), "{}", v);
-  }
-}
-
-void append_numbers(std::string& out, const std::vector<double>& v) {
-  out += '[';
-  for (std::size_t i = 0; i < v.size(); ++i) {
-    if (i) out += ',';
-    append_number(out, v[i]);
-  }
-  out += ']';
-}
-
-void append_ints(std::string& out, const std::vector<int>& v) {
-  out += '[';
-  for (std::size_t i = 0; i < v.size(); ++i) {
-    if (i) out += ',';
-    out += std::to_string(v[i]);
-  }
-  out += ']';
-}
-
-std::string extend_object(std::string_view raw, std::string_view fields) {
-  const auto close = raw.find_last_of('}');
-  const auto open = raw.find_first_of('{');
-  std::string out(raw.substr(0, close));
-  // Trailing spaces before the brace stay; an empty object gets no leading comma.
-  const bool empty = raw.find_first_not_of(" \t\r\n", open + 1) == close;
-  if (!fields.empty()) {
-    if (!empty) out += ',';
-    out += fields;
-  }
-  out += raw.substr(close);
-  return out;
+  return object;
 }
 
 std::string describe(const InputError& e) {
@@ -158,12 +141,10 @@ std::string describe(const InputError& e) {
 }
 
 std::string error_object(const InputError& e) {
-  std::string out = "{\"error\":{\"line\":" + std::to_string(e.line) + ",\"field\":";
-  append_string(out, e.field);
-  out += ",\"message\":";
-  append_string(out, e.message);
-  out += "}}";
-  return out;
+  JsonWriter w;
+  w.begin_object().key("error").begin_object().field("line", e.line).field("field", e.field).field("message", e.message);
+  w.end_object().end_object();
+  return w.str();
 }
 
 }  // namespace pairrm

@@ -2,24 +2,27 @@
 
 #include <cmath>
 
+#include "pairrm/io/json_writer.hpp"
+
 namespace pairrm {
 
 Result<Task> CompareHandler::make_task(const JsonObject& object) {
-  Result<Rendered> rendered = Rendered{};
+  Task task;
   if (object.has(options_.conversation_a_key) || object.has(options_.conversation_b_key)) {
-    rendered = render_conversation_pair(object, options_.conversation_a_key, options_.conversation_b_key, options_.templ);
+    auto rendered = render_conversation_pair(object, options_.conversation_a_key, options_.conversation_b_key, options_.templ);
+    if (auto e = error_of(rendered)) return *e;
+    task.source = std::move(std::get<Rendered>(rendered).source);
+    task.candidates = std::move(std::get<Rendered>(rendered).candidates);
   } else {
     auto a = object.string(options_.a_key);
     if (auto e = error_of(a)) return *e;
     auto b = object.string(options_.b_key);
     if (auto e = error_of(b)) return *e;
-    rendered = render_record(object, options_.prompt_key,
-                             {std::get<std::string_view>(a), std::get<std::string_view>(b)}, options_.templ);
+    auto made = rendered_task(object, options_.prompt_key, {std::get<std::string_view>(a), std::get<std::string_view>(b)},
+                              options_.templ);
+    if (auto e = error_of(made)) return *e;
+    task = std::move(std::get<Task>(made));
   }
-  if (auto e = error_of(rendered)) return *e;
-  Task task;
-  task.source = std::move(std::get<Rendered>(rendered).source);
-  task.candidates = std::move(std::get<Rendered>(rendered).candidates);
   std::vector<PairRequest> pairs;
   if (options_.order != Order::BA) pairs.push_back({0, 1});
   if (options_.order != Order::AB) pairs.push_back({1, 0});
@@ -35,17 +38,11 @@ std::string CompareHandler::finish(std::string_view raw, const Task&, const Matr
     case Order::AB: margin = ab; p = 1.0 / (1.0 + std::exp(-margin)); break;
     case Order::BA: margin = -ba; p = 1.0 / (1.0 + std::exp(-margin)); break;
   }
-  std::string fields = "\"logit_ab\":";
-  append_float(fields, static_cast<float>(ab));
-  fields += ",\"logit_ba\":";
-  append_float(fields, static_cast<float>(ba));
-  fields += ",\"margin\":";
-  append_number(fields, margin);
-  fields += ",\"p_a_better\":";
-  append_number(fields, p);
-  fields += ",\"winner\":";
-  fields += margin > 0 ? "\"a\"" : margin < 0 ? "\"b\"" : "\"tie\"";
-  return options_.echo_input ? extend_object(raw, fields) : "{" + fields + "}";
+  JsonWriter w(true);
+  w.key("logit_ab").value_float(static_cast<float>(ab));
+  w.key("logit_ba").value_float(static_cast<float>(ba));
+  w.field("margin", margin).field("p_a_better", p).field("winner", margin > 0 ? "a" : margin < 0 ? "b" : "tie");
+  return extend_object(options_.echo_input ? raw : std::string_view("{}"), w);
 }
 
 }  // namespace pairrm

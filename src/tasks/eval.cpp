@@ -4,6 +4,9 @@
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <simdjson.h>
+
+#include "pairrm/io/json_writer.hpp"
 
 namespace pairrm {
 
@@ -14,31 +17,26 @@ Result<Task> EvalHandler::make_task(const JsonObject& object) {
   if (auto e = error_of(rejected)) return *e;
   auto subset = object.optional_string(options_.subset_key);
   if (auto e = error_of(subset)) return *e;
-  auto rendered = render_record(object, options_.prompt_key,
-                                {std::get<std::string_view>(chosen), std::get<std::string_view>(rejected)}, options_.templ);
-  if (auto e = error_of(rendered)) return *e;
-  Task task;
-  task.source = std::move(std::get<Rendered>(rendered).source);
-  task.candidates = std::move(std::get<Rendered>(rendered).candidates);
+  auto made = rendered_task(object, options_.prompt_key,
+                            {std::get<std::string_view>(chosen), std::get<std::string_view>(rejected)}, options_.templ);
+  if (auto e = error_of(made)) return *e;
+  Task& task = std::get<Task>(made);
   task.planner = make_fixed_planner(2, {{0, 1}, {1, 0}});
-  task.label = std::string(std::get<std::optional<std::string_view>>(subset).value_or("all"));
-  return task;
+  task.state = std::string(std::get<std::optional<std::string_view>>(subset).value_or("all"));  // the subset
+  return made;
 }
 
 std::string EvalHandler::finish(std::string_view raw, const Task& task, const Matrix& m) {
   const double margin = two_order_margin(m, 0, 1);
   const bool correct = margin > 0;
-  SubsetCount& c = counts_[task.label];
+  SubsetCount& c = counts_[std::any_cast<const std::string&>(task.state)];
   ++c.n;
   c.correct += correct;
-  std::string fields = "\"logit_cr\":";
-  append_float(fields, static_cast<float>(m[0][1]));
-  fields += ",\"logit_rc\":";
-  append_float(fields, static_cast<float>(m[1][0]));
-  fields += ",\"margin\":";
-  append_number(fields, margin);
-  fields += correct ? ",\"correct\":true" : ",\"correct\":false";
-  return extend_object(raw, fields);
+  JsonWriter w(true);
+  w.key("logit_cr").value_float(static_cast<float>(m[0][1]));
+  w.key("logit_rc").value_float(static_cast<float>(m[1][0]));
+  w.field("margin", margin).field("correct", correct);
+  return extend_object(raw, w);
 }
 
 std::pair<double, double> wilson_interval(std::size_t k, std::size_t n) {
@@ -127,51 +125,30 @@ SubsetCount overall(const std::map<std::string, SubsetCount>& counts) {
   return all;
 }
 
-void append_count(std::string& out, const SubsetCount& c) {
+void write_count(JsonWriter& w, const SubsetCount& c) {
   const auto [lo, hi] = wilson_interval(c.correct, c.n);
-  out += fmt::format("{{\"n\":{},\"correct\":{},\"accuracy\":", c.n, c.correct);
-  append_number(out, c.n ? static_cast<double>(c.correct) / c.n : std::nan(""));
-  out += ",\"interval95\":[";
-  append_number(out, lo);
-  out += ',';
-  append_number(out, hi);
-  out += "]}";
+  w.begin_object().field("n", c.n).field("correct", c.correct);
+  w.field("accuracy", c.n ? static_cast<double>(c.correct) / c.n : std::nan(""));
+  w.field("interval95", std::vector<double>{lo, hi}).end_object();
 }
 
 }  // namespace
 
 std::string eval_summary_json(const std::map<std::string, SubsetCount>& counts, const std::vector<Section>& sections) {
-  std::string out = "{\"subsets\":{";
-  bool first = true;
-  for (const auto& [name, c] : counts) {
-    if (!first) out += ',';
-    first = false;
-    append_string(out, name);
-    out += ':';
-    append_count(out, c);
-  }
-  out += "},\"overall\":";
-  append_count(out, overall(counts));
+  JsonWriter w;
+  w.begin_object().key("subsets").begin_object();
+  for (const auto& [name, c] : counts) write_count(w.key(name), c);
+  w.end_object();
+  write_count(w.key("overall"), overall(counts));
   if (!sections.empty()) {
-    out += ",\"sections\":{";
-    bool f = true;
+    w.key("sections").begin_object();
     for (const SectionScore& s : score_sections(counts, sections)) {
-      if (!f) out += ',';
-      f = false;
-      append_string(out, s.name);
-      out += ":{\"score\":";
-      append_number(out, s.score);
-      out += ",\"n\":" + std::to_string(s.n) + ",\"missing_subsets\":[";
-      for (std::size_t i = 0; i < s.missing.size(); ++i) {
-        if (i) out += ',';
-        append_string(out, s.missing[i]);
-      }
-      out += "]}";
+      w.key(s.name).begin_object().field("score", s.score).field("n", s.n).field("missing_subsets", s.missing).end_object();
     }
-    out += '}';
+    w.end_object();
   }
-  out += '}';
-  return out;
+  w.end_object();
+  return w.str();
 }
 
 std::string eval_table(const std::map<std::string, SubsetCount>& counts, const std::vector<Section>& sections) {

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "pairrm/io/json_writer.hpp"
 #include "pairrm/text/utf8.hpp"
 
 namespace pairrm {
@@ -40,6 +41,13 @@ std::vector<double> reference_rewards(const Matrix& m, int reference, std::size_
 }
 
 namespace {
+// Rank's state in a task with rewards against a reference: the reference's index among the
+// candidates, and whether it is a line's "reference" text appended after them.
+struct Reference {
+  int index;
+  bool appended;
+};
+
 std::unique_ptr<Planner> reference_planner(std::size_t total, int reference) {
   std::vector<PairRequest> pairs;
   for (int j = 0; j < static_cast<int>(total); ++j) {
@@ -55,11 +63,9 @@ Result<Task> RankHandler::make_task(const JsonObject& object) {
   auto candidates = object.string_array(options_.candidates_key);
   if (auto e = error_of(candidates)) return *e;
   const auto& finals = std::get<std::vector<std::string_view>>(candidates);
-  auto rendered = render_record(object, options_.prompt_key, finals, options_.templ);
-  if (auto e = error_of(rendered)) return *e;
-  Task task;
-  task.source = std::move(std::get<Rendered>(rendered).source);
-  task.candidates = std::move(std::get<Rendered>(rendered).candidates);
+  auto made = rendered_task(object, options_.prompt_key, finals, options_.templ);
+  if (auto e = error_of(made)) return *e;
+  Task& task = std::get<Task>(made);
   const std::size_t n = task.candidates.size();
 
   auto reference_text = object.optional_string("reference");
@@ -69,10 +75,9 @@ Result<Task> RankHandler::make_task(const JsonObject& object) {
     auto ref = render_record(object, options_.prompt_key, {*text}, options_.templ);
     if (auto e = error_of(ref)) return *e;
     task.candidates.push_back(std::get<Rendered>(ref).candidates.front());
-    task.reference = static_cast<int>(n);
-    task.reference_appended = true;
-    task.planner = reference_planner(n + 1, task.reference);
-    return task;
+    task.state = Reference{static_cast<int>(n), true};
+    task.planner = reference_planner(n + 1, static_cast<int>(n));
+    return made;
   }
   if (options_.reference != ReferenceChoice::None) {
     if (options_.reference == ReferenceChoice::Index && options_.reference_index >= n) {
@@ -81,65 +86,53 @@ Result<Task> RankHandler::make_task(const JsonObject& object) {
     }
     std::vector<std::size_t> lengths;
     for (const std::string_view text : finals) lengths.push_back(utf8::count(text));  // Python len()
-    task.reference = pick_reference(options_.reference, options_.reference_index, lengths);
-    task.planner = reference_planner(n, task.reference);
-    return task;
+    const int reference = pick_reference(options_.reference, options_.reference_index, lengths);
+    task.state = Reference{reference, false};
+    task.planner = reference_planner(n, reference);
+    return made;
   }
   switch (options_.mode) {
     case RankMode::Full: task.planner = make_full_planner(n); break;
     case RankMode::Bubble: task.planner = make_bubble_planner(n, options_.seed); break;
     case RankMode::Knockout: task.planner = make_knockout_planner(n); break;
   }
-  return task;
+  return made;
 }
 
-void append_matrix(std::string& out, const Matrix& m) {
-  out += '[';
-  for (std::size_t i = 0; i < m.size(); ++i) {
-    if (i) out += ',';
-    out += '[';
-    for (std::size_t j = 0; j < m[i].size(); ++j) {
-      if (j) out += ',';
-      append_float(out, static_cast<float>(m[i][j]));
-    }
-    out += ']';
+void write_matrix(JsonWriter& w, const Matrix& m) {
+  w.begin_array();
+  for (const auto& row : m) {
+    w.begin_array();
+    for (const double x : row) w.value_float(static_cast<float>(x));
+    w.end_array();
   }
-  out += ']';
+  w.end_array();
 }
 
 std::string RankHandler::finish(std::string_view raw, const Task& task, const Matrix& logits) {
-  std::string fields;
+  JsonWriter w(true);
   RankOutcome r;
-  if (task.reference >= 0) {
-    const std::size_t n = task.candidates.size() - (task.reference_appended ? 1 : 0);
-    const int ref = task.reference;
-    r.scores = reference_rewards(logits, ref, n);
+  const auto* reference = std::any_cast<Reference>(&task.state);
+  if (reference) {
+    const std::size_t n = task.candidates.size() - (reference->appended ? 1 : 0);
+    r.scores = reference_rewards(logits, reference->index, n);
     r.ranks = ranks_from_scores(r.scores);
     r.best = top_k(r.ranks, 1).empty() ? 0 : top_k(r.ranks, 1)[0];
-    fields = "\"rewards\":";
-    append_numbers(fields, r.scores);
-    fields += ",\"reference_index\":";
-    fields += task.reference_appended ? "null" : std::to_string(ref);
-    fields += ",\"ranks\":";
+    w.field("rewards", r.scores).key("reference_index");
+    if (reference->appended) {
+      w.null();
+    } else {
+      w.value(reference->index);
+    }
+    w.field("ranks", r.ranks);
   } else {
     r = rank_outcome(options_.mode, options_.aggregate, *task.planner, logits);
-    fields = "\"ranks\":";
+    w.field("ranks", r.ranks).field("scores", r.scores);
   }
-  append_ints(fields, r.ranks);
-  if (task.reference < 0) {
-    fields += ",\"scores\":";
-    append_numbers(fields, r.scores);
-  }
-  fields += ",\"best\":" + std::to_string(r.best);
-  if (options_.top_k > 0) {
-    fields += ",\"order\":";
-    append_ints(fields, top_k(r.ranks, options_.top_k));
-  }
-  if (options_.matrix) {
-    fields += ",\"logits\":";
-    append_matrix(fields, logits);
-  }
-  return extend_object(raw, fields);
+  w.field("best", r.best);
+  if (options_.top_k > 0) w.field("order", top_k(r.ranks, options_.top_k));
+  if (options_.matrix) write_matrix(w.key("logits"), logits);
+  return extend_object(raw, w);
 }
 
 }  // namespace pairrm

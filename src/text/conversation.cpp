@@ -87,21 +87,13 @@ std::string llm_blender_candidate(const std::vector<Message>& m, std::string_vie
 }  // namespace
 
 Result<std::vector<Message>> read_messages(const JsonObject& object, std::string_view key) {
-  auto v = object.raw().at_key(key);
-  if (v.error()) return object.error(std::string(key), "missing");
-  auto arr = v.value_unsafe().get_array();
-  if (arr.error()) return object.error(std::string(key), "expected an array of {\"role\", \"content\"} objects");
+  auto items = object.object_array(key, {"role", "content"});
+  if (auto e = error_of(items)) return *e;
   std::vector<Message> out;
   std::size_t i = 0;
-  for (auto item : arr.value_unsafe()) {
+  for (const auto& item : std::get<std::vector<std::vector<std::string_view>>>(items)) {
     const std::string where = fmt::format("{}[{}]", key, i++);
-    auto obj = item.get_object();
-    if (obj.error()) return object.error(where, "expected an object {\"role\", \"content\"}");
-    std::string_view role, content;
-    if (obj.value_unsafe().at_key("role").get_string().get(role)) return object.error(where + ".role", "missing or not a string");
-    if (obj.value_unsafe().at_key("content").get_string().get(content)) {
-      return object.error(where + ".content", "missing or not a string");
-    }
+    const std::string_view role = item[0], content = item[1];
     std::string lower(role);
     for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     Role r;

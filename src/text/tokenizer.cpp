@@ -24,7 +24,7 @@ Tokenizer::Tokenizer(const std::string& serialized_model)
     throw Error("cannot load the SentencePiece model: " + status.ToString());
   }
   // The fast tokenizer's Unigram vocabulary holds every piece. Control pieces ([CLS], [SEP], ...)
-  // are left out here: in user text they are plain characters (pairrm-spec.md 5.4).
+  // are left out here: in user text they are plain characters (docs/model.md 5.4).
   double min_score = std::numeric_limits<double>::infinity();
   for (int id = 0; id < spm_->GetPieceSize(); ++id) {
     min_score = std::min(min_score, static_cast<double>(spm_->GetScore(id)));

@@ -71,28 +71,30 @@ class UpstreamPairRM(DebertaV2PreTrainedModel):
 
 
 def tiny_config(**over):
-    kw = dict(
-        vocab_size=128005, hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64,
-        hidden_act="gelu", layer_norm_eps=1e-7, max_position_embeddings=512, max_relative_positions=-1,
-        position_buckets=256, relative_attention=True, pos_att_type=["p2c", "c2p"], share_att_key=True,
-        norm_rel_ebd="layer_norm", position_biased_input=False, type_vocab_size=0, pad_token_id=0,
-        n_tasks=1, drop_out=0.05, source_prefix_id=128001, cand1_prefix_id=128002, cand2_prefix_id=128003,
-        cand_prefix_id=128004, sep_token_id=2,
-    )
+    """transformers' config of the one tiny test shape (pairrm_export.testing) with PairRM's fields."""
+    from pairrm_export import testing
+
+    kw = dict(testing.TINY_CONFIG, vocab_size=128005, drop_out=0.05, source_prefix_id=128001, cand1_prefix_id=128002,
+              cand2_prefix_id=128003, cand_prefix_id=128004, sep_token_id=2)
     kw.update(over)
     return DebertaV2Config(**kw)
 
 
-def random_upstream(config, seed=0, std=0.2):
-    torch.manual_seed(seed)
+def upstream_with(config, state):
+    """UpstreamPairRM of a config (dict or DebertaV2Config) holding `state` (upstream's names)."""
+    if isinstance(config, dict):
+        config = tiny_config(**{k: v for k, v in config.items() if k in DebertaV2Config().to_dict() or k.endswith("_id")})
     model = UpstreamPairRM(config).eval()
-    with torch.no_grad():
-        for name, p in model.named_parameters():
-            if name.endswith("LayerNorm.weight"):
-                p.copy_(1.0 + std * torch.randn_like(p))
-            else:
-                p.copy_(std * torch.randn_like(p))
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    assert not unexpected and all("position_ids" in k for k in missing), (missing, unexpected)
     return model
+
+
+def random_upstream(config, seed=0, std=0.2):
+    """The reference model with the shared random-weights generator's weights."""
+    from pairrm_export import testing
+
+    return upstream_with(config, testing.random_hf_state(config.to_dict(), seed, std))
 
 
 def write_checkpoint(directory, model, safe=True):

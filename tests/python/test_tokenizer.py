@@ -23,7 +23,7 @@ TEXTS = [
 
 
 # Where we differ from the fast tokenizer on purpose: text that looks like a control token is plain
-# text for us (pairrm-spec.md 5.4), while Hugging Face turns it into the control id.
+# text for us (docs/model.md 5.4), while Hugging Face turns it into the control id.
 LOOKALIKES = ["<|source|>", "[SEP] [CLS] [MASK] [UNK] [PAD]", "<|candidate1|>text", "x <|candidate2|> y"]
 # Texts whose end becomes whitespace only under the charsmap, which the fast tokenizer applies after
 # stripping White_Space: it ends them with the piece "▁" (507), SentencePiece alone would not.

@@ -1,7 +1,9 @@
 #include <doctest/doctest.h>
 
+#include <limits>
 #include <sstream>
 
+#include "pairrm/io/json_writer.hpp"
 #include "pairrm/io/jsonl.hpp"
 
 using namespace pairrm;
@@ -40,19 +42,64 @@ TEST_CASE("field accessors name the field and the type found") {
   CHECK(std::get<std::optional<std::string_view>>(o.optional_string("absent")) == std::nullopt);
 }
 
-TEST_CASE("writer: strings escaped, objects extended, errors shaped") {
-  std::string s;
-  append_string(s, "a\"b\\c\n\t\x01é");
-  CHECK(s == "\"a\\\"b\\\\c\\n\\t\\u0001é\"");
-  CHECK(extend_object(R"({"a": 1} )", R"("r":2)") == R"({"a": 1,"r":2} )");
-  CHECK(extend_object("{ }", R"("r":2)") == R"({ "r":2})");
+TEST_CASE("reader: a key given twice is a located error") {
+  std::istringstream in(R"({"prompt": "a", "candidates": ["x"], "prompt": "b"})" "\n" R"({"a": {"k": 1, "k": 2}})" "\n");
+  JsonlReader r(in);
+  REQUIRE(r.next());
+  auto first = r.parsed();
+  auto e = error_of(first);
+  REQUIRE(e);
+  CHECK(e->field == "prompt");
+  CHECK(e->message.find("twice") != std::string::npos);
+  REQUIRE(r.next());
+  CHECK(error_of(r.parsed()) == nullptr);  // nested objects are passed through, not judged
+}
+
+TEST_CASE("object arrays name the element and field") {
+  std::istringstream in(R"({"m": [{"role": "user", "content": "hi"}, {"role": "x"}], "n": [1]})");
+  JsonlReader r(in);
+  REQUIRE(r.next());
+  auto parsed = r.parsed();
+  const JsonObject& o = std::get<JsonObject>(parsed);
+  CHECK(error_of(o.object_array("m", {"role", "content"}))->field == "m[1].content");
+  CHECK(error_of(o.object_array("n", {"role"}))->message == "expected an object, got a number");
+  CHECK(std::get<0>(o.object_array("m", {"role"})).size() == 2);
+}
+
+TEST_CASE("writer: strings escaped, numbers in shortest form, nesting and commas") {
+  JsonWriter w;
+  w.begin_object().field("s", "a\"b\\c\n\t\x01\xc3\xa9").field("x", 0.5).field("nan", std::numeric_limits<double>::quiet_NaN());
+  w.key("f").value_float(1.9003021717071533f).field("i", std::vector<int>{1, 2}).key("o").begin_object().end_object();
+  w.key("a").begin_array().begin_array().end_array().null().value(true).end_array().end_object();
+  CHECK(w.str() == "{\"s\":\"a\\\"b\\\\c\\n\\t\\u0001\xc3\xa9\",\"x\":0.5,\"nan\":null,\"f\":1.9003022,\"i\":[1,2],\"o\":{},"
+                   "\"a\":[[],null,true]}");
   CHECK(error_object({3, "candidates[1]", "expected a string"}) ==
         R"({"error":{"line":3,"field":"candidates[1]","message":"expected a string"}})");
-  std::string n;
-  append_number(n, 0.5);
-  n += ',';
-  append_number(n, std::numeric_limits<double>::quiet_NaN());
-  n += ',';
-  append_float(n, 1.9003021717071533f);
-  CHECK(n == "0.5,null,1.9003022");
+}
+
+TEST_CASE("writer: a key written twice is a bug, caught") {
+  JsonWriter w(true);
+  w.field("ranks", 1);
+  CHECK_THROWS_AS(w.field("ranks", 2), pairrm::Error);
+}
+
+TEST_CASE("extending an input object keeps its bytes and replaces the fields we write, as jq's . + {...}") {
+  JsonWriter f(true);
+  f.field("r", 2);
+  CHECK(extend_object(R"({"a": 1} )", f) == R"({"a": 1,"r":2} )");
+  CHECK(extend_object("{ }", f) == R"({ "r":2})");
+  CHECK(extend_object(R"({"r": 1, "a": [1, {"r": 0}], "b": "}\"r"})", f) == R"({"a": [1, {"r": 0}],"b": "}\"r","r":2})");
+  CHECK(extend_object(R"({"a": 1, "\u0072": "escaped"})", f) == R"({"a": 1,"r":2})");
+  CHECK(extend_object(R"({"r": 1})", f) == R"({"r":2})");
+}
+
+TEST_CASE("top-level members: keys unescaped, spans over nested values and strings with braces") {
+  const std::string raw = R"({ "a" : {"x": [1, "]"]} , "b\"c": "v,}" ,"d":null})";
+  auto m = top_level_members(raw);
+  REQUIRE(m.size() == 3);
+  CHECK(m[0].key == "a");
+  CHECK(raw.substr(m[0].begin, m[0].end - m[0].begin) == R"("a" : {"x": [1, "]"]})");
+  CHECK(m[1].key == "b\"c");
+  CHECK(raw.substr(m[1].begin, m[1].end - m[1].begin) == R"("b\"c": "v,}")");
+  CHECK(raw.substr(m[2].begin, m[2].end - m[2].begin) == R"("d":null)");
 }

@@ -16,7 +16,7 @@ const Tokenizer& deberta() {
 }
 }  // namespace
 
-// Reference encodings read from the real model (pairrm-spec.md 5.1), plain SentencePiece ids.
+// Reference encodings read from the real model (docs/model.md 5.1), plain SentencePiece ids.
 TEST_CASE("the DeBERTa-v3 model encodes the spec's checked strings") {
   const Tokenizer& t = deberta();
   CHECK(t.piece_count() == 128000);

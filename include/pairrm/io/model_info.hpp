@@ -9,7 +9,7 @@ namespace pairrm {
 
 inline constexpr int kFormatVersion = 1;
 
-// How (prompt, candidate1, candidate2) becomes one id sequence (pairrm-spec.md 5.2, 5.3).
+// How (prompt, candidate1, candidate2) becomes one id sequence (docs/model.md 5.2, 5.3).
 struct Recipe {
   std::string name;              // "pairrm" or "better-pairrm"
   int source_max_length = 1224;  // S, special ids included

@@ -1,58 +1,39 @@
-// The streaming pipeline: reader -> tokenizer -> planner -> batcher -> scorer -> handler -> writer.
-//
-// A window of input records is held at once. Their pending pairs are sorted by length and cut into
-// batches under the token budget; logits go back to each record's matrix; records whose planner
-// needs another round (bubble, knockout) join the next wave together with newly read records, so
-// batches stay full. Finished records leave the window in input order, one output line each.
-// Memory is bounded by the window, not by the input.
+// The streaming pipeline (HACKING.md has the picture):
+//   RecordSource (own thread: read, parse, make the task, encode)
+//     -> RecordWindow (input order, --window records at most)
+//     -> Wave (pending pairs sorted by length, cut into batches)
+//     -> DevicePool (one worker per device; OOM splits)
+//     -> logits into each record's matrix -> the planner's next round, or RecordHandler::finish
+//     -> output lines in input order.
+// Memory is bounded by the window (plus the reading stage's queue of as many records), not by the
+// input.
 #pragma once
 
 #include <cstddef>
 #include <functional>
-#include <memory>
 #include <ostream>
-#include <string>
-#include <string_view>
 #include <vector>
 
-#include "pairrm/tasks/aggregate.hpp"
-#include "pairrm/schedule/batcher.hpp"
-#include "pairrm/runtime/scorer.hpp"
+#include "pairrm/choices.hpp"
 #include "pairrm/io/jsonl.hpp"
+#include "pairrm/runtime/scorer.hpp"
+#include "pairrm/schedule/batcher.hpp"
+#include "pairrm/tasks/task.hpp"
 #include "pairrm/text/layout.hpp"
-#include "pairrm/schedule/planner.hpp"
 #include "pairrm/text/text_encoder.hpp"
 
 namespace pairrm {
 
-// What one record asks of the model: a source text, candidates, and which pairs to compare.
-struct Task {
-  std::string source;
-  std::vector<std::string> candidates;
-  std::unique_ptr<Planner> planner;
-  // Rewards against a reference: its index in `candidates` (-1: none); an external reference text
-  // is appended as the last candidate and reported by no output array.
-  int reference = -1;
-  bool reference_appended = false;
-  std::string label;  // a label the handler keeps with the record (eval's subset)
-};
-
-// What a subcommand does with its records.
-class RecordHandler {
- public:
-  virtual ~RecordHandler() = default;
-  // The task for one input object, or an error naming the field at fault.
-  virtual Result<Task> make_task(const JsonObject& object) = 0;
-  // The output line (no newline) of a finished record.
-  virtual std::string finish(std::string_view raw, const Task& task, const Matrix& logits) = 0;
-};
-
 enum class OnError { Skip, Fail };
+inline constexpr Choice<OnError> kOnErrors[] = {
+    {"skip", OnError::Skip, "an error record in the bad line's place"},
+    {"fail", OnError::Fail, "stop at the first bad line"},
+};
 
 struct PipelineOptions {
   BatchLimits limits;
   std::size_t window_records = 512;   // records held at once
-  std::size_t window_pairs = 32768;   // pending pairs that stop further reading
+  std::size_t window_pairs = 32768;   // pending pairs that stop further admission
   OnError on_error = OnError::Skip;
 };
 
@@ -62,16 +43,15 @@ struct Summary {
   std::size_t written = 0, bytes_written = 0;  // output lines so far, and their input lines' bytes
 };
 
-// Runs everything in `in` and writes one line per input line to `out`, flushed per wave. With
-// OnError::Fail the first bad record throws Error (the lines before it are written). `progress`
-// is called after each batch.
-Summary run_pipeline(JsonlReader& in, std::ostream& out, RecordHandler& handler, const TextEncoder& encoder,
-                     const Layout& layout, Scorer& scorer, const PipelineOptions& options,
-                     const std::function<void(const Summary&)>& progress = {});
-// The same with several scorers (one per device), fed from one queue of batches; the main thread
-// builds the next batches while they run.
+// Runs everything in `in` and writes one line per input line to `out`, in input order, flushed
+// after each wave. With OnError::Fail the first bad record throws Error once the lines before it
+// are written. The first scorer runs on the calling thread. `progress` gets a snapshot after each
+// batch and each wave, one call at a time, from the thread that finished it.
 Summary run_pipeline(JsonlReader& in, std::ostream& out, RecordHandler& handler, const TextEncoder& encoder,
                      const Layout& layout, const std::vector<Scorer*>& scorers, const PipelineOptions& options,
+                     const std::function<void(const Summary&)>& progress = {});
+Summary run_pipeline(JsonlReader& in, std::ostream& out, RecordHandler& handler, const TextEncoder& encoder,
+                     const Layout& layout, Scorer& scorer, const PipelineOptions& options,
                      const std::function<void(const Summary&)>& progress = {});
 
 }  // namespace pairrm

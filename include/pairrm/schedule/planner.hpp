@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "pairrm/choices.hpp"
 #include "pairrm/tasks/aggregate.hpp"
 
 namespace pairrm {
@@ -18,7 +19,17 @@ struct PairRequest {
 };
 
 enum class RankMode { Full, Bubble, Knockout };
+inline constexpr Choice<RankMode> kRankModes[] = {
+    {"full", RankMode::Full, "all N(N-1) ordered pairs"},
+    {"bubble", RankMode::Bubble, "LLM-Blender's best-of-N walk, 2(N-1) passes"},
+    {"knockout", RankMode::Knockout, "single elimination, both orders per match, 2(N-1) passes"},
+};
 enum class Aggregate { MaxLogits, MaxWins, BradleyTerry };
+inline constexpr Choice<Aggregate> kAggregates[] = {
+    {"max_logits", Aggregate::MaxLogits, "mean of M[i][j] - M[j][i] (LLM-Blender's)"},
+    {"max_wins", Aggregate::MaxWins, "wins over both orders"},
+    {"bradley_terry", Aggregate::BradleyTerry, "Bradley-Terry log-strengths"},
+};
 
 struct RankOutcome {
   std::vector<double> scores;

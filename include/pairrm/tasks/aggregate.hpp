@@ -1,4 +1,4 @@
-// From a record's logit matrix to scores and ranks (pairrm-spec.md section 6). Pure functions.
+// From a record's logit matrix to scores and ranks (docs/model.md section 6). Pure functions.
 #pragma once
 
 #include <cstddef>

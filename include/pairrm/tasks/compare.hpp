@@ -4,12 +4,19 @@
 
 #include <string>
 
+#include "pairrm/choices.hpp"
+
 #include "pairrm/text/conversation.hpp"
-#include "pairrm/pipeline/pipeline.hpp"
+#include "pairrm/tasks/task.hpp"
 
 namespace pairrm {
 
 enum class Order { AB, BA, Both };
+inline constexpr Choice<Order> kOrders[] = {
+    {"ab", Order::AB, "A in the first slot only"},
+    {"ba", Order::BA, "B in the first slot only"},
+    {"both", Order::Both, "both orders, margin = logit_ab - logit_ba"},
+};
 
 struct CompareOptions {
   std::string prompt_key = "prompt";

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "pairrm/text/conversation.hpp"
-#include "pairrm/pipeline/pipeline.hpp"
+#include "pairrm/tasks/task.hpp"
 
 namespace pairrm {
 

@@ -5,12 +5,20 @@
 #include <string>
 
 #include "pairrm/text/conversation.hpp"
-#include "pairrm/pipeline/pipeline.hpp"
+#include "pairrm/tasks/task.hpp"
 
 namespace pairrm {
 
 // Rewards against a reference (LLM-Blender's rank_with_ref): which candidate is the reference.
 enum class ReferenceChoice { None, Index, Longest, Shortest, Median, First, Last };
+// The named ones (an index K is the other form of --reference).
+inline constexpr Choice<ReferenceChoice> kReferenceChoices[] = {
+    {"longest", ReferenceChoice::Longest, "the first of the longest candidates (characters)"},
+    {"shortest", ReferenceChoice::Shortest, "the first of the shortest"},
+    {"median", ReferenceChoice::Median, "index N//2 of the candidates sorted by length"},
+    {"first", ReferenceChoice::First, ""},
+    {"last", ReferenceChoice::Last, ""},
+};
 
 struct RankOptions {
   std::string prompt_key = "prompt";
@@ -44,6 +52,6 @@ int pick_reference(ReferenceChoice choice, std::size_t index, const std::vector<
 std::vector<double> reference_rewards(const Matrix& m, int reference, std::size_t n);
 
 // The "logits" field: N x N, diagonal and pairs not run as null, float32 values.
-void append_matrix(std::string& out, const Matrix& m);
+void write_matrix(class JsonWriter& w, const Matrix& m);
 
 }  // namespace pairrm

@@ -1,5 +1,5 @@
 // The PairRM input layout: [CLS] <|source|> src.. [SEP] [CLS] <|candidate1|> c1.. [SEP]
-// [CLS] <|candidate2|> c2.. [SEP], with the recipe's truncation rules (pairrm-spec.md 5.2, 5.3).
+// [CLS] <|candidate2|> c2.. [SEP], with the recipe's truncation rules (docs/model.md 5.2, 5.3).
 //
 // Texts are encoded once into plain SentencePiece ids; every pair is then a cheap splice of those:
 // the source part is built once per prompt, a candidate is cut to the pair's budget on the fly.

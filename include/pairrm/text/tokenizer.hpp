@@ -1,4 +1,4 @@
-// The tokenizer PairRM is run with: Hugging Face's fast DebertaV2 tokenizer (pairrm-spec.md 5.1),
+// The tokenizer PairRM is run with: Hugging Face's fast DebertaV2 tokenizer (docs/model.md 5.1),
 // reproduced from the model file's spm.model.
 //
 // SentencePiece normalizes the text (nmt_nfkc, dummy prefix, whitespace collapsing) and finds the
@@ -33,7 +33,7 @@ class Tokenizer {
   Tokenizer& operator=(Tokenizer&&) noexcept;
 
   // Plain SentencePiece ids of `text`, no [CLS]/[SEP]. Text is always plain text: "<|source|>" or
-  // "[SEP]" in it are ordinary characters (spec 5.4). Throws pairrm::Error if SentencePiece fails.
+  // "[SEP]" in it are ordinary characters (docs/model.md 5.4). Throws pairrm::Error if SentencePiece fails.
   TokenIds encode(std::string_view text) const;
   // The text of `ids` as the fast tokenizer's decode(ids, skip_special_tokens=True) gives it: [UNK]
   // and control ids are dropped, every U+2581 becomes a space, and the first remaining piece loses

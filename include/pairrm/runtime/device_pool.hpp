@@ -1,0 +1,81 @@
+// One persistent worker per device (Scorer), all taking batches from one queue.
+//
+// A batch is rows [begin, end) of a WorkSet, already built. A worker scores it and hands the logits
+// back to the set. When a device runs out of memory, its worker splits the batch in two (the set
+// rebuilds each half), halves the pool's token budget for the batches still to be cut, and goes
+// on: nothing is lost or scored twice. A single row that does not fit, or any other error, stops
+// the pool; submit() and wait() then rethrow it.
+//
+// Threading contract: the worker of the first scorer is the thread that calls serve() (the CLI's
+// main thread: the model's large tensors then come from glibc's main arena, which src/cli/main.cpp
+// tunes), the others are threads the pool starts. WorkSet::build and WorkSet::deliver run on the
+// workers, concurrently for disjoint rows. The on_batch callback runs on a worker with the pool's
+// lock held, so calls never overlap: keep it short.
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "pairrm/runtime/scorer.hpp"
+
+namespace pairrm {
+
+class WorkSet {
+ public:
+  virtual ~WorkSet() = default;
+  virtual Batch build(std::size_t begin, std::size_t end) const = 0;
+  virtual void deliver(std::size_t begin, std::size_t end, const std::vector<float>& logits) = 0;
+};
+
+struct BatchDone {
+  std::size_t rows = 0, tokens = 0, padded_tokens = 0;  // real ids vs rows x length
+};
+
+class DevicePool {
+ public:
+  DevicePool(std::vector<Scorer*> scorers, std::size_t max_tokens, std::function<void(const BatchDone&)> on_batch = {});
+  ~DevicePool();  // close() and join the workers
+  DevicePool(const DevicePool&) = delete;
+  DevicePool& operator=(const DevicePool&) = delete;
+
+  // Queues a built batch; blocks while two per device are waiting. Rethrows a worker's failure.
+  void submit(WorkSet& set, std::size_t begin, std::size_t end, Batch batch);
+  // Returns when every submitted batch is scored; rethrows a worker's failure.
+  void wait();
+  // The token budget for cutting batches: the starting one, halved after each out-of-memory split.
+  std::size_t max_tokens() const;
+  // Runs the first scorer's worker on the calling thread until close().
+  void serve();
+  // No more batches: workers finish what is queued, then serve() returns.
+  void close();
+  std::size_t devices() const { return scorers_.size(); }
+
+ private:
+  struct Item {
+    WorkSet* set;
+    std::size_t begin, end;
+    Batch batch;
+  };
+  void work(Scorer& scorer);
+  void score(Scorer& scorer, Item& item);
+  void rethrow_locked() const;
+
+  std::vector<Scorer*> scorers_;
+  std::function<void(const BatchDone&)> on_batch_;
+  mutable std::mutex mu_;
+  std::condition_variable changed_;
+  std::deque<Item> queue_;
+  std::size_t in_flight_ = 0;  // queued or being scored
+  std::size_t max_tokens_;
+  bool closed_ = false;
+  std::exception_ptr failure_;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace pairrm

@@ -1,0 +1,30 @@
+#include "options.hpp"
+
+namespace pairrm::cli {
+
+void add_input_options(CLI::App& app, CommonOptions& o) {
+  app.add_option("-m,--model", o.model, "model file written by scripts/export_model.sh")->envname("PAIRRM_MODEL");
+  app.add_option("-i,--input", o.input, "JSONL input, - for stdin")->capture_default_str();
+  app.add_option("-o,--output", o.output, "JSONL output, - for stdout")->capture_default_str();
+  app.add_option("--source-max-length", o.source_max_length, "lower the recipe's source limit (ids)");
+  app.add_option("--candidate-max-length", o.candidate_max_length, "lower the recipe's candidate limit (ids)");
+  add_choice(app, "--on-error", o.pipeline.on_error, kOnErrors, "bad input lines");
+}
+
+void add_engine_options(CLI::App& app, CommonOptions& o) {
+  app.add_option("--device", o.engine.device, "auto | cpu | cuda | cuda:N | cuda:0,1 (one engine per GPU)")
+      ->capture_default_str();
+  app.add_option("--dtype", o.engine.dtype, "auto (bf16 on GPU where supported, else fp16; fp32 on CPU) | fp32 | fp16 | bf16")
+      ->capture_default_str();
+  app.add_option("--threads", o.engine.threads, "CPU threads for the model, 0 = libtorch's default")->capture_default_str();
+  app.add_option("--max-batch-tokens", o.pipeline.limits.max_tokens, "token budget per batch, padding counted")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--max-batch-pairs", o.pipeline.limits.max_pairs, "pairs per batch at most")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--window", o.pipeline.window_records, "input records held at once (memory bound)")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  add_choice(app, "--progress", o.progress, kProgress, "progress line on stderr");
+  app.add_flag("-q,--quiet", o.quiet, "no progress and no summary on stderr");
+}
+
+}  // namespace pairrm::cli

@@ -1,0 +1,111 @@
+#include "subcommands.hpp"
+
+#include <charconv>
+#include <memory>
+
+#include "options.hpp"
+
+namespace pairrm::cli {
+
+namespace {
+
+// --reference: an index K, or one of the named choices.
+void parse_reference(const std::string& text, RankOptions& rank) {
+  for (const auto& c : kReferenceChoices) {
+    if (c.name == text) {
+      rank.reference = c.value;
+      return;
+    }
+  }
+  std::size_t index = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), index);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) {
+    std::string names;
+    for (const auto& c : kReferenceChoices) names += ", " + std::string(c.name);
+    throw Error("--reference " + text + ": expected a candidate index (0, 1, ...) or one of" + names.substr(1));
+  }
+  rank.reference = ReferenceChoice::Index;
+  rank.reference_index = index;
+}
+
+Subcommand add_rank(CLI::App& parent) {
+  auto common = std::make_shared<CommonOptions>();
+  auto rank = std::make_shared<RankOptions>();
+  auto reference = std::make_shared<std::string>();
+  auto* app = parent.add_subcommand("rank", "rank N candidates per prompt: JSONL {\"prompt\", \"candidates\": [...]}");
+  add_input_options(*app, *common);
+  add_engine_options(*app, *common);
+  app->add_option("--prompt-key", rank->prompt_key, "key of the prompt")->capture_default_str();
+  app->add_option("--candidates-key", rank->candidates_key, "key of the candidate list")->capture_default_str();
+  add_choice(*app, "--mode", rank->mode, kRankModes, "which pairs run");
+  auto* aggregate = add_choice(*app, "--aggregate", rank->aggregate, kAggregates, "full mode's scores");
+  app->add_option("--seed", rank->seed, "bubble mode's random order")->capture_default_str();
+  app->add_option("--top-k", rank->top_k, "add \"order\": the K best candidate indices")->check(CLI::PositiveNumber);
+  app->add_flag("--matrix", rank->matrix, "add \"logits\": the N x N logit matrix (diagonal null)");
+  app->add_option("--reference", *reference,
+                  "rewards against a reference candidate (2N passes): K (an index) | longest | shortest | median | first | "
+                  "last, by length in characters as LLM-Blender's rank_with_ref; a line's \"reference\": \"text\" "
+                  "overrides it");
+  return {app, [=] {
+            if (rank->mode != RankMode::Full && aggregate->count() > 0) {
+              throw Error("--aggregate applies to --mode full only; bubble and knockout rank by how far candidates got");
+            }
+            if (!reference->empty()) parse_reference(*reference, *rank);
+            return run_rank(*common, *rank);
+          }};
+}
+
+Subcommand add_compare(CLI::App& parent) {
+  auto common = std::make_shared<CommonOptions>();
+  auto compare = std::make_shared<CompareOptions>();
+  auto flags = std::make_shared<CompareFlags>();
+  auto* app = parent.add_subcommand("compare", "is A or B better? --prompt/--a/--b, or JSONL {\"prompt\", \"a\", \"b\"}");
+  add_input_options(*app, *common);
+  add_engine_options(*app, *common);
+  app->add_option("--prompt", flags->prompt, "the prompt (with --a and --b: one pair, no JSONL)");
+  app->add_option("--a", flags->a, "answer A");
+  app->add_option("--b", flags->b, "answer B");
+  add_choice(*app, "--order", compare->order, kOrders, "which orders run");
+  return {app, [=] { return run_compare(*common, *compare, *flags); }};
+}
+
+Subcommand add_eval(CLI::App& parent) {
+  auto common = std::make_shared<CommonOptions>();
+  auto eval = std::make_shared<EvalOptions>();
+  auto files = std::make_shared<EvalFiles>();
+  auto* app = parent.add_subcommand(
+      "eval", "accuracy on preference pairs {\"prompt\" | \"messages\", \"chosen\", \"rejected\", \"subset\"?}: per-pair JSONL "
+              "on stdout, a table on stderr");
+  add_input_options(*app, *common);
+  add_engine_options(*app, *common);
+  app->add_option("--summary", files->summary, "write the JSON summary (subsets, overall, sections) to FILE");
+  app->add_option("--sections", files->sections,
+                  "JSON {\"Section\": [\"subset\", ...]} or {\"Section\": {\"subset\": weight}}: section scores as "
+                  "weighted means of subset accuracies (default weight: pairs seen)");
+  app->add_option("--subset-key", eval->subset_key, "key of the subset name")->capture_default_str();
+  return {app, [=] { return run_eval(*common, *eval, *files); }};
+}
+
+Subcommand add_tokenize(CLI::App& parent) {
+  auto common = std::make_shared<CommonOptions>();
+  auto* app = parent.add_subcommand("tokenize", "print input_ids and marker_positions of JSONL {\"prompt\", \"a\", \"b\"}");
+  add_input_options(*app, *common);
+  return {app, [=] { return run_tokenize(*common, CompareOptions{}); }};
+}
+
+Subcommand add_info(CLI::App& parent) {
+  auto common = std::make_shared<CommonOptions>();
+  auto json = std::make_shared<bool>(false);
+  auto* app = parent.add_subcommand("info", "what is inside a model file");
+  app->add_option("-m,--model", common->model, "model file")->envname("PAIRRM_MODEL");
+  app->add_flag("--json", *json, "print pairrm.json as stored");
+  return {app, [=] { return run_info(*common, *json); }};
+}
+
+}  // namespace
+
+std::vector<Subcommand> add_subcommands(CLI::App& app) {
+  return {add_rank(app), add_compare(app), add_eval(app), add_tokenize(app), add_info(app)};
+}
+
+}  // namespace pairrm::cli
