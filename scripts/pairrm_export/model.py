@@ -46,12 +46,11 @@ def relative_index(q_pos: Tensor, k_pos: Tensor, bucket_size: int, max_position:
 def padded_rows(n: int) -> int:
     """Row count to run a small matrix product on.
 
-    The CPU GEMM computes the trailing rows of a product of fewer than 12 rows (those past a multiple
-    of 4) with a different kernel, which changes their last bits. Small products (the marker rows of
-    the last layer, the head) are padded to a multiple of 8, at least 16 rows, so that a pair's logit
-    is bit-identical whatever batch it is in (measured with torch 2.11's CPU GEMM)."""
-    if n >= 64:
-        return n
+    The CPU GEMM computes the trailing rows of a product (those past a multiple of 4) with a different
+    kernel, which changes their last bits: measured with torch 2.11's CPU GEMM for fewer than 12 rows,
+    and for 65, 66, 67, 69, ... rows too. These products (the marker rows of the last layer, the head)
+    are padded to a multiple of 8, at least 16 rows, so that a pair's logit is bit-identical whatever
+    batch it is in (tests/python/test_model.py checks batches of 1 to 300 pairs)."""
     return max(16, (n + 7) // 8 * 8)
 
 

@@ -4,6 +4,8 @@
 
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "pairrm/tasks/compare.hpp"
 #include "pairrm/tasks/eval.hpp"
@@ -29,6 +31,14 @@ struct CommonOptions {
   std::optional<int> source_max_length, candidate_max_length;
   Progress progress = Progress::Auto;
   bool quiet = false;
+  // Long runs (docs/cluster.md).
+  bool resume = false;      // --resume: continue OUTPUT where its manifest says it stopped
+  std::string shard;        // --shard I/N, "" = the whole input
+  std::string run_summary;  // --summary FILE for rank and compare: the run as JSON
+  // Filled by the CLI after parsing: the subcommand, and every option that changes the output with
+  // its value (the manifest's record of the invocation).
+  std::string command;
+  std::vector<std::pair<std::string, std::string>> output_options;
 };
 
 struct CompareFlags {

@@ -2,6 +2,7 @@
 // printed here and nowhere else.
 #include <malloc.h>
 
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 
@@ -27,6 +28,8 @@ void tune_malloc() {
 
 int main(int argc, char** argv) {
   tune_malloc();
+  // `pairrm rank ... | head -1`: a closed stdout ends the process quietly, whatever a library set.
+  std::signal(SIGPIPE, SIG_DFL);
   CLI::App app{"pairrm: rank LLM generations with PairRM / Better-PairRM.\n"
                "stdout carries JSONL only; messages go to stderr. Exit codes: 0 ok, 1 usage or model error,\n"
                "2 some input lines were errors."};

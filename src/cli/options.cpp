@@ -1,5 +1,7 @@
 #include "options.hpp"
 
+#include <set>
+
 namespace pairrm::cli {
 
 void add_input_options(CLI::App& app, CommonOptions& o) {
@@ -25,6 +27,33 @@ void add_engine_options(CLI::App& app, CommonOptions& o) {
       ->capture_default_str()->check(CLI::PositiveNumber);
   add_choice(app, "--progress", o.progress, kProgress, "progress line on stderr");
   app.add_flag("-q,--quiet", o.quiet, "no progress and no summary on stderr");
+}
+
+void add_run_options(CLI::App& app, CommonOptions& o, bool summary) {
+  app.add_flag("--resume", o.resume,
+               "continue -o FILE where an interrupted run stopped (checked against FILE.pairrm-run.json); starts "
+               "afresh when FILE does not exist");
+  app.add_option("--shard", o.shard, "process shard I of N (0-based, e.g. $SLURM_ARRAY_TASK_ID/N) of -i FILE");
+  if (summary) app.add_option("--summary", o.run_summary, "write the run's summary (JSON) to FILE");
+}
+
+void record_invocation(const CLI::App& app, CommonOptions& o) {
+  static const std::set<std::string> not_output = {"--help", "--model", "--input", "--output", "--resume", "--summary",
+                                                   "--progress", "--quiet", "--threads", "--shard", "--max-batch-tokens",
+                                                   "--max-batch-pairs", "--window", "--sections"};
+  o.command = app.get_name();
+  o.output_options.clear();
+  for (const CLI::Option* opt : app.get_options()) {
+    const std::string name = opt->get_name(false, true);  // the long form
+    if (name.rfind("--", 0) != 0 || not_output.count(name)) continue;
+    std::string value;
+    if (opt->count() > 0) {
+      for (const std::string& r : opt->results()) value += (value.empty() ? "" : ",") + r;
+    } else {
+      value = opt->get_default_str();
+    }
+    o.output_options.emplace_back(name, value);
+  }
 }
 
 }  // namespace pairrm::cli

@@ -24,6 +24,7 @@ CLI::Option* add_choice(CLI::App& app, const std::string& flag, E& target, const
   }
   return app.add_option(flag, target, help + (details.empty() ? "" : " (" + details + ")"))
       ->transform(CLI::CheckedTransformer(names))
+      ->default_str(std::string(name_of(table, target)))
       ->option_text(list + " (default " + std::string(name_of(table, target)) + ")");
 }
 
@@ -31,5 +32,11 @@ CLI::Option* add_choice(CLI::App& app, const std::string& flag, E& target, const
 void add_input_options(CLI::App& app, CommonOptions& o);
 // Device, dtype, threads, batching, window, progress: every subcommand that runs the model.
 void add_engine_options(CLI::App& app, CommonOptions& o);
+// --resume, --shard (and --summary unless the subcommand has its own): long batch runs.
+void add_run_options(CLI::App& app, CommonOptions& o, bool summary);
+// After parsing: the subcommand's name and every option that changes its output, with its value
+// (given, or the default), for the run manifest. Options that only change speed, where output
+// goes, or what is printed on stderr are left out.
+void record_invocation(const CLI::App& app, CommonOptions& o);
 
 }  // namespace pairrm::cli

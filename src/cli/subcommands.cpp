@@ -35,6 +35,7 @@ Subcommand add_rank(CLI::App& parent) {
   auto* app = parent.add_subcommand("rank", "rank N candidates per prompt: JSONL {\"prompt\", \"candidates\": [...]}");
   add_input_options(*app, *common);
   add_engine_options(*app, *common);
+  add_run_options(*app, *common, true);
   app->add_option("--prompt-key", rank->prompt_key, "key of the prompt")->capture_default_str();
   app->add_option("--candidates-key", rank->candidates_key, "key of the candidate list")->capture_default_str();
   add_choice(*app, "--mode", rank->mode, kRankModes, "which pairs run");
@@ -51,6 +52,7 @@ Subcommand add_rank(CLI::App& parent) {
               throw Error("--aggregate applies to --mode full only; bubble and knockout rank by how far candidates got");
             }
             if (!reference->empty()) parse_reference(*reference, *rank);
+            record_invocation(*app, *common);
             return run_rank(*common, *rank);
           }};
 }
@@ -62,11 +64,15 @@ Subcommand add_compare(CLI::App& parent) {
   auto* app = parent.add_subcommand("compare", "is A or B better? --prompt/--a/--b, or JSONL {\"prompt\", \"a\", \"b\"}");
   add_input_options(*app, *common);
   add_engine_options(*app, *common);
+  add_run_options(*app, *common, true);
   app->add_option("--prompt", flags->prompt, "the prompt (with --a and --b: one pair, no JSONL)");
   app->add_option("--a", flags->a, "answer A");
   app->add_option("--b", flags->b, "answer B");
   add_choice(*app, "--order", compare->order, kOrders, "which orders run");
-  return {app, [=] { return run_compare(*common, *compare, *flags); }};
+  return {app, [=] {
+            record_invocation(*app, *common);
+            return run_compare(*common, *compare, *flags);
+          }};
 }
 
 Subcommand add_eval(CLI::App& parent) {
@@ -78,12 +84,16 @@ Subcommand add_eval(CLI::App& parent) {
               "on stdout, a table on stderr");
   add_input_options(*app, *common);
   add_engine_options(*app, *common);
+  add_run_options(*app, *common, false);
   app->add_option("--summary", files->summary, "write the JSON summary (subsets, overall, sections) to FILE");
   app->add_option("--sections", files->sections,
                   "JSON {\"Section\": [\"subset\", ...]} or {\"Section\": {\"subset\": weight}}: section scores as "
                   "weighted means of subset accuracies (default weight: pairs seen)");
   app->add_option("--subset-key", eval->subset_key, "key of the subset name")->capture_default_str();
-  return {app, [=] { return run_eval(*common, *eval, *files); }};
+  return {app, [=] {
+            record_invocation(*app, *common);
+            return run_eval(*common, *eval, *files);
+          }};
 }
 
 Subcommand add_tokenize(CLI::App& parent) {

@@ -97,8 +97,10 @@ Result<std::vector<std::string_view>> JsonObject::string_array(std::string_view 
 }
 
 bool JsonlReader::next() {
-  if (!std::getline(in_, raw_)) return false;
+  if (bytes_left_ == 0 || !std::getline(in_, raw_)) return false;
   ++line_;
+  const std::size_t used = raw_.size() + (in_.eof() ? 0 : 1);
+  bytes_left_ = used >= bytes_left_ ? 0 : bytes_left_ - used;
   if (!raw_.empty() && raw_.back() == '\r') raw_.pop_back();
   return true;
 }
@@ -109,7 +111,8 @@ struct JsonlReader::Parsed {
   simdjson::dom::object object;
 };
 
-JsonlReader::JsonlReader(std::istream& in) : in_(in), parsed_(std::make_unique<Parsed>()) {}
+JsonlReader::JsonlReader(std::istream& in, std::size_t first_line, std::size_t byte_limit)
+    : in_(in), line_(first_line - 1), bytes_left_(byte_limit), parsed_(std::make_unique<Parsed>()) {}
 JsonlReader::~JsonlReader() = default;
 
 Result<JsonObject> JsonlReader::parsed() {

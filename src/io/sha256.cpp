@@ -1,17 +1,16 @@
 #include "pairrm/io/sha256.hpp"
 
+#include <fstream>
+#include <vector>
+
 #include <openssl/evp.h>
 
 #include "pairrm/error.hpp"
 
 namespace pairrm {
 
-std::string sha256_hex(std::string_view data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  if (EVP_Digest(data.data(), data.size(), digest, &size, EVP_sha256(), nullptr) != 1) {
-    throw Error("SHA-256 failed in OpenSSL (this is a bug or a broken libcrypto)");
-  }
+namespace {
+std::string to_hex(const unsigned char* digest, unsigned int size) {
   static const char* hex = "0123456789abcdef";
   std::string out;
   out.reserve(2 * size);
@@ -20,6 +19,52 @@ std::string sha256_hex(std::string_view data) {
     out += hex[digest[i] & 15];
   }
   return out;
+}
+[[noreturn]] void fail() { throw Error("SHA-256 failed in OpenSSL (this is a bug or a broken libcrypto)"); }
+}  // namespace
+
+std::string sha256_hex(std::string_view data) {
+  Sha256 h;
+  h.update(data);
+  return h.hex();
+}
+
+std::string sha256_file_hex(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(path + ": cannot read the file to hash it");
+  Sha256 h;
+  std::vector<char> block(1 << 20);
+  while (in) {
+    in.read(block.data(), static_cast<std::streamsize>(block.size()));
+    h.update(std::string_view(block.data(), static_cast<std::size_t>(in.gcount())));
+  }
+  if (in.bad()) throw Error(path + ": read error while hashing the file");
+  return h.hex();
+}
+
+struct Sha256::Ctx {
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  ~Ctx() { EVP_MD_CTX_free(ctx); }
+};
+
+Sha256::Sha256() : ctx_(std::make_unique<Ctx>()) {
+  if (!ctx_->ctx || EVP_DigestInit_ex(ctx_->ctx, EVP_sha256(), nullptr) != 1) fail();
+}
+
+Sha256::~Sha256() = default;
+
+void Sha256::update(std::string_view data) {
+  if (EVP_DigestUpdate(ctx_->ctx, data.data(), data.size()) != 1) fail();
+}
+
+std::string Sha256::hex() const {
+  // Finalize a copy, so that the running state goes on.
+  Ctx copy;
+  if (!copy.ctx || EVP_MD_CTX_copy_ex(copy.ctx, ctx_->ctx) != 1) fail();
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  if (EVP_DigestFinal_ex(copy.ctx, digest, &size) != 1) fail();
+  return to_hex(digest, size);
 }
 
 }  // namespace pairrm

@@ -41,7 +41,8 @@ class Driver {
       : source_(source), out_(out), handler_(handler), layout_(layout), pool_(pool), options_(options),
         progress_(progress), window_(options.window_records) {}
 
-  void run() {
+  // True when every input line was written; false when stopped early.
+  bool run() {
     std::vector<PairJob> pending;
     bool ended = false;
     while (true) {
@@ -57,16 +58,22 @@ class Driver {
         admit(std::move(record), pending);
       }
       write_finished();
-      if (pending.empty()) {
-        if (ended && window_.empty()) return;
-        continue;
-      }
+      if (pending.empty() && ended && window_.empty()) return true;
+      if (stopped()) return false;
+      if (pending.empty()) continue;
       Wave wave(std::move(pending), layout_);
       pending.clear();
       BatchLimits limits = options_.limits;
       limits.max_tokens = pool_.max_tokens();
-      for (auto [begin, end] : wave.cut(limits)) pool_.submit(wave, begin, end, wave.build(begin, end));
-      pool_.wait();
+      for (auto [begin, end] : wave.cut(limits)) {
+        if (stopped()) break;
+        pool_.submit(wave, begin, end, wave.build(begin, end));
+      }
+      if (!pool_.wait(options_.stop) || stopped()) {
+        // The wave's records are incomplete: they are not written; a resumed run redoes them.
+        write_finished();
+        return false;
+      }
       for (Record* r : wave.records()) advance(*r, pending);
     }
   }
@@ -91,24 +98,33 @@ class Driver {
     pending.insert(pending.end(), jobs.begin(), jobs.end());
   }
 
+  bool stopped() const { return options_.stop && options_.stop->load(); }
+
   void write_finished() {
     std::size_t lines = 0, bytes = 0;
     window_.drain([&](const Record& r) {
       if (r.error && options_.on_error == OnError::Fail) {
-        out_.flush();
+        flush();
         throw Error(describe(*r.error));
       }
       out_ << r.output << '\n';
+      if (options_.journal) options_.journal->written(r.raw, r.error.has_value());
       ++lines;
       bytes += r.raw.size() + 1;
     });
-    out_.flush();
+    flush();
     if (lines) {
       progress_.update([&](Summary& s) {
         s.written += lines;
         s.bytes_written += bytes;
       });
     }
+  }
+
+  void flush() {
+    out_.flush();
+    if (!out_) throw Error(options_.output_name + ": writing the output failed (disk full or closed pipe?)");
+    if (options_.journal) options_.journal->flushed();
   }
 
   RecordSource& source_;
@@ -135,11 +151,12 @@ Summary run_pipeline(JsonlReader& in, std::ostream& out, RecordHandler& handler,
       ++s.batches;
     });
   });
-  RecordSource source(in, handler, encoder, layout, options.window_records, options.on_error == OnError::Fail);
+  RecordSource source(in, handler, encoder, layout, options.window_records, options.on_error == OnError::Fail, options.stop);
   std::exception_ptr failure;
+  bool complete = false;
   std::thread driver([&] {
     try {
-      Driver(source, out, handler, layout, pool, options, progress).run();
+      complete = Driver(source, out, handler, layout, pool, options, progress).run();
     } catch (...) {
       failure = std::current_exception();
     }
@@ -148,7 +165,9 @@ Summary run_pipeline(JsonlReader& in, std::ostream& out, RecordHandler& handler,
   pool.serve();  // the first device's worker: this thread
   driver.join();
   if (failure) std::rethrow_exception(failure);
-  return progress.get();
+  Summary s = progress.get();
+  if (!complete && options.stop) s.stopped_by = options.stop->load();
+  return s;
 }
 
 Summary run_pipeline(JsonlReader& in, std::ostream& out, RecordHandler& handler, const TextEncoder& encoder,

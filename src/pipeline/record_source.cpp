@@ -1,26 +1,31 @@
 #include "pairrm/pipeline/record_source.hpp"
 
+#include <chrono>
 #include <string_view>
 #include <unordered_map>
 
 namespace pairrm {
 
 RecordSource::RecordSource(JsonlReader& reader, RecordHandler& handler, const TextEncoder& encoder, const Layout& layout,
-                           std::size_t capacity, bool stop_at_error)
+                           std::size_t capacity, bool stop_at_error, const std::atomic<int>* stop)
     : reader_(reader),
       handler_(handler),
       encoder_(encoder),
       layout_(layout),
       capacity_(capacity == 0 ? 1 : capacity),
       stop_at_error_(stop_at_error),
+      stop_(stop),
       thread_([this] { run(); }) {}
 
 RecordSource::~RecordSource() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stopping_ = true;
-  }
+  std::unique_lock<std::mutex> lock(mu_);
+  stopping_ = true;
   changed_.notify_all();
+  if (stop_ && stop_->load() && !changed_.wait_for(lock, std::chrono::seconds(1), [&] { return ended_; })) {
+    thread_.detach();
+    return;
+  }
+  lock.unlock();
   thread_.join();
 }
 
@@ -30,7 +35,7 @@ void RecordSource::run() {
       {
         std::unique_lock<std::mutex> lock(mu_);
         changed_.wait(lock, [&] { return ready_.size() < capacity_ || stopping_; });
-        if (stopping_) break;
+        if (stopping_ || (stop_ && stop_->load())) break;
       }
       auto record = prepare();
       std::lock_guard<std::mutex> lock(mu_);

@@ -1,6 +1,7 @@
 #include "pairrm/runtime/device_pool.hpp"
 
 #include <algorithm>
+#include <chrono>
 
 #include "pairrm/error.hpp"
 
@@ -31,10 +32,22 @@ void DevicePool::submit(WorkSet& set, std::size_t begin, std::size_t end, Batch 
   changed_.notify_all();
 }
 
-void DevicePool::wait() {
+bool DevicePool::wait(const std::atomic<int>* stop) {
   std::unique_lock<std::mutex> lock(mu_);
-  changed_.wait(lock, [&] { return in_flight_ == 0 || failure_; });
+  const auto done = [&] { return in_flight_ == 0 || failure_; };
+  // A signal handler cannot notify a condition variable: poll the stop flag.
+  while (!changed_.wait_for(lock, std::chrono::milliseconds(50), done)) {
+    if (stop && stop->load()) {
+      in_flight_ -= queue_.size();
+      queue_.clear();
+      changed_.notify_all();
+      changed_.wait(lock, done);
+      rethrow_locked();
+      return false;
+    }
+  }
   rethrow_locked();
+  return true;
 }
 
 std::size_t DevicePool::max_tokens() const {

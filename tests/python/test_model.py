@@ -129,3 +129,24 @@ def test_unsupported_config_is_refused(tmp_path, capsys):
 def test_missing_checkpoint_says_what_is_missing(tmp_path, capsys):
     assert export.main(["--checkpoint", str(tmp_path), "-o", str(tmp_path / "x")]) == 1
     assert "config.json: missing" in capsys.readouterr().err
+
+
+def test_a_pair_is_bit_identical_in_batches_of_any_size(tmp_path):
+    """The CPU GEMM's trailing-row kernels (model.padded_rows): a pair's logit must not depend on how
+    many pairs share its batch, or sharded and resumed runs would differ from whole ones."""
+    from pairrm_export import export
+
+    path = str(tmp_path / "tiny.pairrm")
+    assert export.main(["--tiny", "--spm", reference.SPM, "-o", path]) == 0
+    torch._C._set_graph_executor_optimize(False)
+    module = torch.jit.load(path).eval()
+    g = torch.Generator().manual_seed(0)
+    L = 48
+    ids = torch.randint(5, 1000, (L,), generator=g)
+    ids[1], ids[17], ids[33] = 128001, 128002, 128003
+    markers = torch.tensor([1, 17, 33])
+    with torch.inference_mode():
+        alone = module(ids[None], torch.ones(1, L, dtype=torch.long), markers[None])[0]
+        for rows in list(range(2, 80)) + [127, 131, 203, 300]:
+            got = module(ids.expand(rows, L), torch.ones(rows, L, dtype=torch.long), markers.expand(rows, 3))
+            assert torch.equal(got, alone.expand(rows)), rows

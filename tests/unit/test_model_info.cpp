@@ -1,5 +1,8 @@
 #include <doctest/doctest.h>
 
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include "pairrm/error.hpp"
@@ -48,4 +51,39 @@ TEST_CASE("run-time limits may only lower the exported ones") {
   CHECK_THROWS_WITH_AS(with_limits(r, 3000, std::nullopt), doctest::Contains("above the model's 2030"), pairrm::Error);
   CHECK_THROWS_AS(with_limits(r, 5, std::nullopt), pairrm::Error);  // separate marker needs 6
   CHECK_THROWS_AS(with_limits(r, std::nullopt, 2), pairrm::Error);
+}
+
+// Run by ctest as unit_exported_json, after export_fixture has written the exporter's pairrm.json of
+// each recipe: the values are the recipes of docs/model.md sections 5.2 and 5.3.
+TEST_CASE("the exporter's pairrm.json reads as the documented recipes" * doctest::skip()) {
+  const char* dir = std::getenv("PAIRRM_EXPORTED_DIR");
+  REQUIRE(dir != nullptr);
+  auto read = [&](const std::string& name) {
+    std::ifstream f(std::string(dir) + "/" + name + ".json", std::ios::binary);
+    REQUIRE(f);
+    std::stringstream s;
+    s << f.rdbuf();
+    return parse_model_info(s.str(), name);
+  };
+  const ModelInfo pairrm = read("pairrm");
+  CHECK(pairrm.recipe.name == "pairrm");
+  CHECK(pairrm.recipe.source_max_length == 1224);
+  CHECK(pairrm.recipe.candidate_max_length == 412);
+  CHECK(pairrm.recipe.total_max_length == 2048);
+  CHECK_FALSE(pairrm.recipe.source_keeps_end);
+  CHECK_FALSE(pairrm.recipe.source_marker_separate);
+  CHECK_FALSE(pairrm.recipe.text_round_trip);
+  CHECK(pairrm.recipe.template_name == "llm-blender");
+  const ModelInfo better = read("better-pairrm");
+  CHECK(better.recipe.name == "better-pairrm");
+  CHECK(better.recipe.source_max_length == 2030);
+  CHECK(better.recipe.candidate_max_length == 670);
+  CHECK(better.recipe.total_max_length == 3370);
+  CHECK(better.recipe.source_keeps_end);
+  CHECK(better.recipe.source_marker_separate);
+  CHECK(better.recipe.text_round_trip);
+  CHECK(better.recipe.clean_up_spaces);
+  CHECK(better.recipe.text_source_max_length == 2030);
+  CHECK(better.recipe.template_name == "better-pairrm");
+  CHECK(better.tokens.source == better.vocab_size - 4);  // the markers follow the vocabulary
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <istream>
 #include <memory>
 #include <optional>
@@ -54,7 +55,9 @@ class JsonObject {
 
 class JsonlReader {
  public:
-  explicit JsonlReader(std::istream& in);
+  // first_line: the number of the stream's first line; byte_limit: stop after this many bytes (a
+  // shard's range; the stream is positioned at its start).
+  explicit JsonlReader(std::istream& in, std::size_t first_line = 1, std::size_t byte_limit = SIZE_MAX);
   ~JsonlReader();
   // Reads the next line; false at end of input. Then raw() is the line (without its newline) and
   // parsed() is the object or the error that names what is wrong with it.
@@ -67,6 +70,7 @@ class JsonlReader {
   std::istream& in_;
   std::string raw_;
   std::size_t line_ = 0;
+  std::size_t bytes_left_;
   struct Parsed;  // simdjson's parser, buffer and the current object
   std::unique_ptr<Parsed> parsed_;
 };

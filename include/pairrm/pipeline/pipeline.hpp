@@ -9,7 +9,9 @@
 // input.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
+#include <string>
 #include <functional>
 #include <ostream>
 #include <vector>
@@ -30,17 +32,32 @@ inline constexpr Choice<OnError> kOnErrors[] = {
     {"fail", OnError::Fail, "stop at the first bad line"},
 };
 
+// Told of every output line written (with its input line) and of every flush, on the driving
+// thread: the CLI's resume bookkeeping. flushed() may throw Error (a write failed).
+class OutputJournal {
+ public:
+  virtual ~OutputJournal() = default;
+  virtual void written(const std::string& input_line, bool is_error) = 0;
+  virtual void flushed() = 0;
+};
+
 struct PipelineOptions {
   BatchLimits limits;
   std::size_t window_records = 512;   // records held at once
   std::size_t window_pairs = 32768;   // pending pairs that stop further admission
   OnError on_error = OnError::Skip;
+  // When *stop becomes non-zero (a signal number), reading stops, batches not yet running are
+  // dropped, the finished lines are written in order, and run_pipeline returns with stopped_by set.
+  const std::atomic<int>* stop = nullptr;
+  OutputJournal* journal = nullptr;
+  std::string output_name = "stdout";  // for the message when a write fails
 };
 
 struct Summary {
   std::size_t records = 0, errors = 0, pairs = 0, batches = 0;
   std::size_t tokens = 0, padded_tokens = 0;  // real ids vs rows x length over all batches
   std::size_t written = 0, bytes_written = 0;  // output lines so far, and their input lines' bytes
+  int stopped_by = 0;                          // the stop value that ended the run early, or 0
 };
 
 // Runs everything in `in` and writes one line per input line to `out`, in input order, flushed

@@ -4,6 +4,7 @@
 // `capacity` records; a bad line comes out as a finished record holding its error record.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -22,9 +23,12 @@ namespace pairrm {
 class RecordSource {
  public:
   // stop_at_error: read nothing after the first bad line (--on-error fail).
+  // stop: when it becomes non-zero, nothing more is read (the input ends there).
   RecordSource(JsonlReader& reader, RecordHandler& handler, const TextEncoder& encoder, const Layout& layout,
-               std::size_t capacity, bool stop_at_error);
-  ~RecordSource();  // stops reading and joins the thread
+               std::size_t capacity, bool stop_at_error, const std::atomic<int>* stop = nullptr);
+  // Stops reading and joins the thread; after a stop, a thread blocked reading a pipe is given a
+  // second and then left behind (the process is about to exit).
+  ~RecordSource();
   RecordSource(const RecordSource&) = delete;
   RecordSource& operator=(const RecordSource&) = delete;
 
@@ -45,6 +49,7 @@ class RecordSource {
   const Layout& layout_;
   const std::size_t capacity_;
   const bool stop_at_error_;
+  const std::atomic<int>* stop_;
   mutable std::mutex mu_;
   std::condition_variable changed_;
   std::deque<std::unique_ptr<Record>> ready_;

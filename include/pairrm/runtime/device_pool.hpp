@@ -13,6 +13,7 @@
 // lock held, so calls never overlap: keep it short.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -46,8 +47,10 @@ class DevicePool {
 
   // Queues a built batch; blocks while two per device are waiting. Rethrows a worker's failure.
   void submit(WorkSet& set, std::size_t begin, std::size_t end, Batch batch);
-  // Returns when every submitted batch is scored; rethrows a worker's failure.
-  void wait();
+  // Returns true when every submitted batch is scored; rethrows a worker's failure. When *stop
+  // becomes non-zero first, drops the batches not yet taken, waits for those being scored, and
+  // returns false.
+  bool wait(const std::atomic<int>* stop = nullptr);
   // The token budget for cutting batches: the starting one, halved after each out-of-memory split.
   std::size_t max_tokens() const;
   // Runs the first scorer's worker on the calling thread until close().
