@@ -5,6 +5,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <iostream>
 
 #include <CLI/CLI.hpp>
 
@@ -30,6 +31,8 @@ int main(int argc, char** argv) {
   tune_malloc();
   // `pairrm rank ... | head -1`: a closed stdout ends the process quietly, whatever a library set.
   std::signal(SIGPIPE, SIG_DFL);
+  // stdout carries all of the output: unsynchronized with C stdio, std::cout buffers like a file.
+  std::ios::sync_with_stdio(false);
   CLI::App app{"pairrm: rank LLM generations with PairRM / Better-PairRM.\n"
                "stdout carries JSONL only; messages go to stderr. Exit codes: 0 ok, 1 usage or model error,\n"
                "2 some input lines were errors."};
