@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""Streaming check: peak RSS of `pairrm rank` on 1x and 100x the same kind of input.
+"""Streaming check: peak RSS of `pairrm rank` on 1x, 10x and 100x the same input.
 
-Memory must be bounded by the window, not by the input: the 100x run's peak RSS should stay within
-1.2x of the 1x run's. Usage: bench/stream_memory.py --model FILE [--records 200] [--factor 100]
-Prints both peaks and the ratio; exits 1 if the ratio is above --limit (default 1.2)."""
+Memory must be bounded by the window, not by the input. The 1x run may not yet reach the plateau
+(the allocator keeps the pages of the largest batches seen), so growth is judged from 10x to 100x:
+the 100x peak must stay within --limit (default 1.05) of the 10x peak. Usage:
+bench/stream_memory.py --model FILE [--records 200] [--window 64]. Exits 1 above the limit."""
 import argparse
 import json
 import os
@@ -42,30 +43,29 @@ def main():
     p.add_argument("--model", required=True)
     p.add_argument("--binary", default=os.path.join(HERE, "..", "build", "pairrm"))
     p.add_argument("--records", type=int, default=200)
-    p.add_argument("--factor", type=int, default=100)
     p.add_argument("--window", type=int, default=64)
-    p.add_argument("--limit", type=float, default=1.2)
+    p.add_argument("--limit", type=float, default=1.05)
     args = p.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        small, big = os.path.join(tmp, "1x.jsonl"), os.path.join(tmp, "100x.jsonl")
-        # 100x the input is the same input repeated: the same batch shapes occur, only more often,
-        # so any growth is memory held per record, not a larger worst-case batch.
-        write_input(small, args.records)
-        with open(small) as f:
+        base = os.path.join(tmp, "1x.jsonl")
+        # More input is the same input repeated: the same batch shapes occur, only more often, so any
+        # growth is memory held per record, not a larger worst-case batch.
+        write_input(base, args.records)
+        with open(base) as f:
             text = f.read()
-        with open(big, "w") as f:
-            for _ in range(args.factor):
-                f.write(text)
         results = {}
-        for name, path in (("1x", small), (f"{args.factor}x", big)):
+        for factor in (1, 10, 100):
+            path = os.path.join(tmp, f"{factor}x.jsonl")
+            with open(path, "w") as f:
+                for _ in range(factor):
+                    f.write(text)
             t = time.time()
             rss = peak_rss_kib([args.binary, "rank", "-m", args.model, "-i", path, "-q", "--window", str(args.window), "--threads", "1"])
-            results[name] = (rss, time.time() - t, os.path.getsize(path))
-        base = results["1x"][0]
-        for name, (rss, secs, size) in results.items():
-            print(f"{name:>5}: input {size / 1e6:8.2f} MB, peak RSS {rss / 1024:8.1f} MiB, {secs:6.1f} s")
-        ratio = results[f"{args.factor}x"][0] / base
-        print(f"peak RSS ratio {args.factor}x / 1x = {ratio:.3f} (limit {args.limit})")
+            results[factor] = (rss, time.time() - t, os.path.getsize(path))
+        for factor, (rss, secs, size) in results.items():
+            print(f"{factor:>4}x: input {size / 1e6:8.2f} MB, peak RSS {rss / 1024:8.1f} MiB, {secs:6.1f} s")
+        ratio = results[100][0] / results[10][0]
+        print(f"peak RSS 100x / 10x = {ratio:.3f} (limit {args.limit}); 100x / 1x = {results[100][0] / results[1][0]:.3f}")
         return 0 if ratio <= args.limit else 1
 
 

@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 log() { printf 'setup: %s\n' "$*" >&2; }
 
-apt_packages=(g++ cmake make libsentencepiece-dev libsimdjson-dev libfmt-dev libcli11-dev doctest-dev libssl-dev)
+apt_packages=(g++ cmake make libsentencepiece-dev libsimdjson-dev libfmt-dev libcli11-dev doctest-dev libssl-dev libjemalloc-dev)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -48,7 +48,7 @@ build=${PAIRRM_BUILD_DIR:-build}
 torch_prefix=$("$venv/bin/python" -c "import torch.utils; print(torch.utils.cmake_prefix_path)")
 log "building in $build"
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$torch_prefix" \
-  -DPAIRRM_PYTHON="$venv/bin/python" >"$build.cmake.log" 2>&1 || { cat "$build.cmake.log" >&2; exit 1; }
+  -DPAIRRM_PYTHON="$venv/bin/python" -DPAIRRM_WERROR=ON >"$build.cmake.log" 2>&1 || { cat "$build.cmake.log" >&2; exit 1; }
 cmake --build "$build" -j "$(nproc)" 2>&1 | grep -E "error|warning|Error" >&2 || true
 test -x "$build/pairrm" || { log "the build failed; rerun: cmake --build $build"; exit 1; }
 echo "$venv/bin/python"

@@ -1,8 +1,10 @@
 """Writes one pairrm model file: a TorchScript module with pairrm.json and spm.model inside."""
 import argparse
+import hashlib
 import json
 import os
 import sys
+import zipfile
 from typing import Dict, List, Optional
 
 import torch
@@ -40,9 +42,27 @@ def write_model_file(
             raise CheckpointError(f"token {name} has id {idx}, outside the vocabulary of {cfg['vocab_size']}")
     os.makedirs(os.path.dirname(os.path.abspath(out_path)), exist_ok=True)
     tmp = out_path + ".tmp"
+    # The weights' checksum lives in pairrm.json inside the same archive: save, hash the weight
+    # records, save again with the hash (the weight records do not change between the two saves).
     torch.jit.save(scripted, tmp, _extra_files={"pairrm.json": json.dumps(meta, indent=2), "spm.model": spm_out})
+    meta["weights_sha256"] = weights_sha256(tmp)
+    torch.jit.save(scripted, tmp, _extra_files={"pairrm.json": json.dumps(meta, indent=2), "spm.model": spm_out})
+    if weights_sha256(tmp) != meta["weights_sha256"]:
+        raise CheckpointError("the weights serialized differently twice (a torch bug?); not writing the model file")
     os.replace(tmp, out_path)
     return meta
+
+
+def weights_sha256(path: str) -> str:
+    """SHA-256 of the archive's weight records (data/*, in name order), as the C++ loader checks it."""
+    digest = hashlib.sha256()
+    with zipfile.ZipFile(path) as z:
+        names = {i.filename.split("/", 1)[1]: i.filename for i in z.infolist() if "/" in i.filename}
+        for rel in sorted(n for n in names if n.startswith("data/")):
+            with z.open(names[rel]) as f:
+                for block in iter(lambda: f.read(1 << 20), b""):
+                    digest.update(block)
+    return digest.hexdigest()
 
 
 def load_directory(directory: str):

@@ -94,6 +94,7 @@ int run_tokenize(const CommonOptions& common, CompareOptions keys) {
   CompareHandler tasks(keys);  // the same source and candidate texts compare would score
   Streams io(common.input, common.output);
   JsonlReader reader(*io.in);
+  reader.set_max_line_bytes(common.max_line_bytes);
   std::size_t errors = 0;
   while (reader.next()) {
     auto parsed = reader.parsed();

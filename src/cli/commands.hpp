@@ -31,6 +31,7 @@ struct CommonOptions {
   std::optional<int> source_max_length, candidate_max_length;
   Progress progress = Progress::Auto;
   bool quiet = false;
+  std::size_t max_line_bytes = std::size_t{64} << 20;  // longer input lines are error records
   // Long runs (docs/cluster.md).
   bool resume = false;      // --resume: continue OUTPUT where its manifest says it stopped
   std::string shard;        // --shard I/N, "" = the whole input

@@ -11,6 +11,8 @@ void add_input_options(CLI::App& app, CommonOptions& o) {
   app.add_option("--source-max-length", o.source_max_length, "lower the recipe's source limit (ids)");
   app.add_option("--candidate-max-length", o.candidate_max_length, "lower the recipe's candidate limit (ids)");
   add_choice(app, "--on-error", o.pipeline.on_error, kOnErrors, "bad input lines");
+  app.add_option("--max-line-bytes", o.max_line_bytes, "longer input lines become error records (memory bound)")
+      ->capture_default_str()->check(CLI::PositiveNumber);
 }
 
 void add_engine_options(CLI::App& app, CommonOptions& o) {

@@ -240,6 +240,7 @@ int run_records(const CommonOptions& common, const std::function<RecordHandler&(
     in = &file_in;
   }
   JsonlReader reader = range ? JsonlReader(*in, range->first_line, range->end - range->begin) : JsonlReader(*in);
+  reader.set_max_line_bytes(common.max_line_bytes);
   std::ofstream file_out;
   std::ostream* out = &std::cout;
   if (common.output != "-") {

@@ -43,6 +43,8 @@ Subcommand add_rank(CLI::App& parent) {
   app->add_option("--seed", rank->seed, "bubble mode's random order")->capture_default_str();
   app->add_option("--top-k", rank->top_k, "add \"order\": the K best candidate indices")->check(CLI::PositiveNumber);
   app->add_flag("--matrix", rank->matrix, "add \"logits\": the N x N logit matrix (diagonal null)");
+  app->add_option("--max-candidates", rank->max_candidates, "lines with more candidates become error records")
+      ->capture_default_str()->check(CLI::PositiveNumber);
   app->add_option("--reference", *reference,
                   "rewards against a reference candidate (2N passes): K (an index) | longest | shortest | median | first | "
                   "last, by length in characters as LLM-Blender's rank_with_ref; a line's \"reference\": \"text\" "

@@ -33,10 +33,19 @@ void append_escaped(std::string& out, std::string_view s) {
   }
   out += '"';
 }
+// Shortest round-trip form; NaN and infinities have no JSON form and are written as null.
+template <typename Number>
+void append_number(std::string& out, Number v) {
+  if (std::isfinite(v)) {
+    fmt::format_to(std::back_inserter(out), "{}", v);
+  } else {
+    out += "null";
+  }
+}
 }  // namespace
 
 JsonWriter::JsonWriter(bool members) {
-  if (members) levels_.push_back({true});
+  if (members) levels_.emplace_back(true);
 }
 
 void JsonWriter::before_value() {
@@ -71,7 +80,7 @@ JsonWriter& JsonWriter::key(std::string_view k) {
 JsonWriter& JsonWriter::begin_object() {
   before_value();
   out_ += '{';
-  levels_.push_back({true});
+  levels_.emplace_back(true);
   return *this;
 }
 
@@ -84,7 +93,7 @@ JsonWriter& JsonWriter::end_object() {
 JsonWriter& JsonWriter::begin_array() {
   before_value();
   out_ += '[';
-  levels_.push_back({false});
+  levels_.emplace_back(false);
   return *this;
 }
 
@@ -102,21 +111,13 @@ JsonWriter& JsonWriter::value(std::string_view s) {
 
 JsonWriter& JsonWriter::value(double v) {
   before_value();
-  if (std::isfinite(v)) {
-    fmt::format_to(std::back_inserter(out_), "{}", v);
-  } else {
-    out_ += "null";
-  }
+  append_number(out_, v);
   return *this;
 }
 
 JsonWriter& JsonWriter::value_float(float v) {
   before_value();
-  if (std::isfinite(v)) {
-    fmt::format_to(std::back_inserter(out_), "{}", v);
-  } else {
-    out_ += "null";
-  }
+  append_number(out_, v);  // fmt writes a float's own shortest form
   return *this;
 }
 

@@ -97,11 +97,35 @@ Result<std::vector<std::string_view>> JsonObject::string_array(std::string_view 
 }
 
 bool JsonlReader::next() {
-  if (bytes_left_ == 0 || !std::getline(in_, raw_)) return false;
+  if (bytes_left_ == 0) return false;
+  // std::getline would hold a line of any length; this keeps at most max_line_bytes_ of it.
+  raw_.clear();
+  line_bytes_ = 0;
+  bool any = false, newline = false;
+  char chunk[1 << 16];
+  while (true) {
+    in_.getline(chunk, sizeof chunk);
+    auto n = static_cast<std::size_t>(in_.gcount());
+    const bool full = in_.fail() && !in_.eof() && n == sizeof chunk - 1;  // no newline in this chunk
+    if (n > 0) any = true;
+    newline = !full && !in_.eof() && !in_.bad();
+    if (newline) --n;  // gcount counted the newline
+    if (raw_.size() < max_line_bytes_) raw_.append(chunk, std::min(n, max_line_bytes_ - raw_.size()));
+    line_bytes_ += n;
+    if (!full) break;
+    in_.clear();
+  }
+  if (!any && !newline) return false;
   ++line_;
-  const std::size_t used = raw_.size() + (in_.eof() ? 0 : 1);
+  const std::size_t used = line_bytes_ + (newline ? 1 : 0);
   bytes_left_ = used >= bytes_left_ ? 0 : bytes_left_ - used;
-  if (!raw_.empty() && raw_.back() == '\r') raw_.pop_back();
+  if (line_bytes_ <= max_line_bytes_) {
+    line_bytes_ = 0;
+    if (!raw_.empty() && raw_.back() == '\r') raw_.pop_back();
+  } else {
+    raw_.resize(std::min<std::size_t>(raw_.size(), 1024));  // a refused line: keep only its start
+    raw_.shrink_to_fit();
+  }
   return true;
 }
 
@@ -116,6 +140,10 @@ JsonlReader::JsonlReader(std::istream& in, std::size_t first_line, std::size_t b
 JsonlReader::~JsonlReader() = default;
 
 Result<JsonObject> JsonlReader::parsed() {
+  if (line_bytes_ > max_line_bytes_) {
+    return InputError{line_, "", fmt::format("a line of {} bytes; lines over {} bytes are refused (--max-line-bytes)",
+                                             line_bytes_, max_line_bytes_)};
+  }
   auto blank = raw_.find_first_not_of(" \t");
   if (blank == std::string::npos) return InputError{line_, "", "blank line"};
   parsed_->buffer = simdjson::padded_string(raw_);

@@ -1,6 +1,9 @@
 #include "pairrm/io/model_file.hpp"
 
+#include <algorithm>
+#include <filesystem>
 #include <fstream>
+#include <vector>
 
 #include <caffe2/serialize/inline_container.h>
 
@@ -28,6 +31,11 @@ ModelFile read_model_file(const std::string& path) {
   if (path.empty()) {
     throw Error("no model given: pass -m/--model FILE or set PAIRRM_MODEL (scripts/export_model.sh writes one)");
   }
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    throw Error(path + ": a directory, not a model file. A Hugging Face checkpoint directory is exported to one "
+                       "file with scripts/export_model.sh --checkpoint DIR -o FILE.");
+  }
   if (!std::ifstream(path).good()) {
     throw Error(path + ": model file not found or not readable. Check the path, or export one with "
                        "scripts/export_model.sh.");
@@ -42,6 +50,35 @@ ModelFile read_model_file(const std::string& path) {
   } catch (const c10::Error& e) {
     throw Error(path + ": not a readable model file (truncated or not a TorchScript archive: " +
                 std::string(e.what_without_backtrace()) + "). " + kReexport);
+  }
+  if (!out.info.weights_sha256.empty()) {
+    // The weight records are stored uncompressed: hash them straight from the file, in name order.
+    std::vector<std::pair<std::string, std::pair<std::size_t, std::size_t>>> records;
+    try {
+      caffe2::serialize::PyTorchStreamReader reader(path);
+      for (const std::string& name : reader.getAllRecords()) {
+        if (name.rfind("data/", 0) == 0) records.push_back({name, {reader.getRecordOffset(name), reader.getRecordSize(name)}});
+      }
+    } catch (const c10::Error& e) {
+      throw Error(path + ": not a readable model file (" + std::string(e.what_without_backtrace()) + "). " + kReexport);
+    }
+    std::sort(records.begin(), records.end());
+    std::ifstream in(path, std::ios::binary);
+    Sha256 h;
+    std::vector<char> block(1 << 20);
+    for (const auto& [name, where] : records) {
+      in.seekg(static_cast<std::streamoff>(where.first));
+      for (std::size_t left = where.second; left > 0 && in;) {
+        in.read(block.data(), static_cast<std::streamsize>(std::min(left, block.size())));
+        h.update(std::string_view(block.data(), static_cast<std::size_t>(in.gcount())));
+        left -= static_cast<std::size_t>(in.gcount());
+        if (in.gcount() == 0) break;
+      }
+    }
+    if (h.hex() != out.info.weights_sha256) {
+      throw Error(path + ": the weights inside do not match their recorded SHA-256; the file was altered or damaged. " +
+                  kReexport);
+    }
   }
   const std::string hash = sha256_hex(out.spm_model);
   if (hash != out.info.tokenizer_sha256) {

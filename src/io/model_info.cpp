@@ -23,6 +23,8 @@ struct Reader {
   int integer(std::string_view pointer) const {
     auto v = at(pointer).get_int64();
     if (v.error()) fail(std::string(pointer) + " is not an integer");
+    // Ids, sizes and limits: anything outside [0, 10^9] is a damaged or hostile file.
+    if (v.value_unsafe() < 0 || v.value_unsafe() > 1'000'000'000) fail(std::string(pointer) + " is out of range");
     return static_cast<int>(v.value_unsafe());
   }
   std::string text(std::string_view pointer) const {
@@ -99,6 +101,7 @@ ModelInfo parse_model_info(std::string_view json, const std::string& origin) {
   info.num_heads = r.integer("/sizes/num_attention_heads");
   info.vocab_size = r.integer("/sizes/vocab_size");
   info.tokenizer_sha256 = r.text("/tokenizer_sha256");
+  if (auto v = r.root.at_pointer("/weights_sha256"); !v.error()) info.weights_sha256 = r.text("/weights_sha256");
   // Validates the limits the same way as run-time overrides.
   rc = with_limits(rc, std::nullopt, std::nullopt);
   rc.text_source_max_length = rc.source_max_length;
@@ -120,6 +123,10 @@ Recipe with_limits(Recipe recipe, std::optional<int> source_max_length, std::opt
                   std::to_string(recipe.candidate_max_length) + "; only smaller limits can be set at run time");
     }
     recipe.candidate_max_length = *candidate_max_length;
+  }
+  if (recipe.source_max_length > 1'000'000 || recipe.candidate_max_length > 1'000'000) {
+    throw Error("recipe limits over 1,000,000 ids (source " + std::to_string(recipe.source_max_length) + ", candidate " +
+                std::to_string(recipe.candidate_max_length) + "): not a model this tool can run");
   }
   const int min_source = recipe.source_marker_separate ? 6 : 3;
   if (recipe.source_max_length < min_source) {

@@ -63,6 +63,12 @@ Result<Task> RankHandler::make_task(const JsonObject& object) {
   auto candidates = object.string_array(options_.candidates_key);
   if (auto e = error_of(candidates)) return *e;
   const auto& finals = std::get<std::vector<std::string_view>>(candidates);
+  if (finals.size() > options_.max_candidates) {
+    return object.error(options_.candidates_key,
+                        fmt::format("{} candidates, over --max-candidates {} (full mode would run {} pairs); raise the "
+                                    "limit, or use --mode knockout or bubble (2(N-1) passes)",
+                                    finals.size(), options_.max_candidates, finals.size() * (finals.size() - 1)));
+  }
   auto made = rendered_task(object, options_.prompt_key, finals, options_.templ);
   if (auto e = error_of(made)) return *e;
   Task& task = std::get<Task>(made);

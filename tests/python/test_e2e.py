@@ -3,6 +3,8 @@ transformers + LLM-Blender's head, invariance to batching, and bad model files."
 import json
 import os
 import random
+import struct
+import zipfile
 
 import pytest
 import torch
@@ -144,12 +146,29 @@ def _broken(tmp_path, name, monkeypatch=None):
     return str(tmp_path / name)
 
 
-@pytest.mark.parametrize("case", ["missing", "truncated", "not-a-model", "format-version", "tokenizer-hash"])
+@pytest.mark.parametrize("case", ["missing", "empty", "truncated", "truncated-early", "not-a-model", "random-zip",
+                                  "no-metadata", "directory", "format-version", "tokenizer-hash", "weights-changed"])
 def test_bad_model_files_are_refused_clearly(tmp_path, model_file, monkeypatch, case):
     path = str(tmp_path / f"{case}.pairrm")
-    if case == "truncated":
+    if case == "empty":
+        open(path, "wb").close()
+    elif case in ("truncated", "truncated-early"):
         data = open(model_file, "rb").read()
-        open(path, "wb").write(data[: len(data) // 2])
+        open(path, "wb").write(data[: len(data) // 2 if case == "truncated" else 100])
+    elif case == "random-zip":
+        with zipfile.ZipFile(path, "w") as z:
+            z.writestr("hello.txt", "not a model")
+    elif case == "no-metadata":
+        torch.jit.save(torch.jit.script(torch.nn.Linear(2, 2)), path)
+    elif case == "directory":
+        os.makedirs(path)
+    elif case == "weights-changed":
+        data = bytearray(open(model_file, "rb").read())
+        with zipfile.ZipFile(model_file) as z:
+            info = next(i for i in z.infolist() if "/data/" in i.filename)
+        name_len, extra_len = struct.unpack("<HH", data[info.header_offset + 26:info.header_offset + 30])
+        data[info.header_offset + 30 + name_len + extra_len + 5] ^= 0xFF  # one byte of a weight
+        open(path, "wb").write(bytes(data))
     elif case == "not-a-model":
         open(path, "w").write("hello")
     elif case == "format-version":
@@ -164,8 +183,14 @@ def test_bad_model_files_are_refused_clearly(tmp_path, model_file, monkeypatch, 
     assert path in proc.stderr, proc.stderr
     expect = {
         "missing": "not found",
+        "empty": "not a readable model file",
         "truncated": "not a readable model file",
+        "truncated-early": "not a readable model file",
         "not-a-model": "not a readable model file",
+        "random-zip": "not a readable model file",
+        "no-metadata": "without pairrm.json",
+        "directory": "a directory",
+        "weights-changed": "weights inside do not match",
         "format-version": "format version 99, but this pairrm reads version 1",
         "tokenizer-hash": "does not match its recorded SHA-256",
     }[case]

@@ -57,6 +57,7 @@ class JsonWriter {
 
  private:
   struct Level {
+    explicit Level(bool is_object) : object(is_object) {}
     bool object;
     bool empty = true;
     bool after_key = false;

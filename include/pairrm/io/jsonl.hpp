@@ -58,6 +58,9 @@ class JsonlReader {
   // first_line: the number of the stream's first line; byte_limit: stop after this many bytes (a
   // shard's range; the stream is positioned at its start).
   explicit JsonlReader(std::istream& in, std::size_t first_line = 1, std::size_t byte_limit = SIZE_MAX);
+  // Lines longer than this are read past, keeping only their start, and parsed() reports them: a
+  // line without end cannot exhaust memory.
+  void set_max_line_bytes(std::size_t n) { max_line_bytes_ = n; }
   ~JsonlReader();
   // Reads the next line; false at end of input. Then raw() is the line (without its newline) and
   // parsed() is the object or the error that names what is wrong with it.
@@ -71,6 +74,8 @@ class JsonlReader {
   std::string raw_;
   std::size_t line_ = 0;
   std::size_t bytes_left_;
+  std::size_t max_line_bytes_ = std::size_t{64} << 20;
+  std::size_t line_bytes_ = 0;  // the whole line's length, when it was cut
   struct Parsed;  // simdjson's parser, buffer and the current object
   std::unique_ptr<Parsed> parsed_;
 };

@@ -41,6 +41,7 @@ struct ModelInfo {
   SpecialTokens tokens;
   int hidden_size = 0, num_layers = 0, num_heads = 0, vocab_size = 0;
   std::string tokenizer_sha256;
+  std::string weights_sha256;  // of the archive's weight records; "" in files from before it existed
   std::string json;  // the raw pairrm.json
 };
 

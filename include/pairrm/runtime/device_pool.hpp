@@ -7,8 +7,7 @@
 // the pool; submit() and wait() then rethrow it.
 //
 // Threading contract: the worker of the first scorer is the thread that calls serve() (the CLI's
-// main thread: the model's large tensors then come from glibc's main arena, which src/cli/main.cpp
-// tunes), the others are threads the pool starts. WorkSet::build and WorkSet::deliver run on the
+// main thread, so a one-device run has no extra thread), the others are threads the pool starts. WorkSet::build and WorkSet::deliver run on the
 // workers, concurrently for disjoint rows. The on_batch callback runs on a worker with the pool's
 // lock held, so calls never overlap: keep it short.
 #pragma once

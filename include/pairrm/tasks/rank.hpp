@@ -31,6 +31,9 @@ struct RankOptions {
   Template templ = Template::LlmBlender;  // from the model file
   ReferenceChoice reference = ReferenceChoice::None;  // a line's "reference" text overrides it
   std::size_t reference_index = 0;                    // with ReferenceChoice::Index
+  // More candidates in a line are a located error: a record holds an N x N matrix, and full mode
+  // runs N(N-1) pairs (1000: 999,000 pairs, 8 MB).
+  std::size_t max_candidates = 1000;
 };
 
 class RankHandler : public RecordHandler {

@@ -1,0 +1,25 @@
+# The plain C++ core (no libtorch): the pairrm_core library, and the fuzz targets (fuzz/).
+set(PAIRRM_CORE_SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/../src/tasks/aggregate.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/../src/schedule/batcher.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/../src/tasks/compare.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/../src/text/conversation.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/../src/tasks/eval.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/../src/tasks/rank.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/../src/io/json_writer.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/../src/io/run_manifest.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/../src/io/shard.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/../src/io/jsonl.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/../src/text/layout.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/../src/io/model_info.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/../src/pipeline/pipeline.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/../src/pipeline/record_source.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/../src/pipeline/wave.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/../src/runtime/device_pool.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/../src/tasks/task.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/../src/schedule/planner.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/../src/text/text_encoder.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/../src/text/tokenizer.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/../src/text/utf8.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/../src/io/sha256.cpp
+)
