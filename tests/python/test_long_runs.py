@@ -1,5 +1,6 @@
 """Long batch runs (docs/cluster.md): --resume after kill -9 and SIGTERM, --shard, write failures,
 a closed stdout. Every check compares bytes with an uninterrupted run of the same invocation."""
+import hashlib
 import json
 import os
 import random
@@ -204,3 +205,38 @@ def test_a_full_disk_is_a_clear_error(model, tmp_path):
     proc = rank(model, ["-i", small, "-o", "/dev/full"], check=False)
     assert proc.returncode == 1
     assert "/dev/full" in proc.stderr and "disk full" in proc.stderr, proc.stderr
+
+
+@pytest.mark.parametrize("command,fields", [("compare", ("a", "b")), ("eval", ("chosen", "rejected"))])
+def test_compare_and_eval_shard_and_resume_like_rank(model, tmp_path, command, fields):
+    rng = random.Random(7)
+    rows = [{"prompt": " ".join(rng.choice(WORDS) for _ in range(rng.randrange(2, 30))),
+             fields[0]: " ".join(rng.choice(WORDS) for _ in range(rng.randrange(1, 40))),
+             fields[1]: " ".join(rng.choice(WORDS) for _ in range(rng.randrange(1, 40)))} for _ in range(120)]
+    rows[40] = {"prompt": "missing the answers"}
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+    def run_cmd(args):
+        proc = subprocess.run([BIN, command, "-m", model, "-q", "-i", str(src)] + args, capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 2, proc.stderr  # line 41 is an error record
+        return proc
+
+    whole = str(tmp_path / "whole.jsonl")
+    run_cmd(["-o", whole])
+    parts = [str(tmp_path / f"p{i}.jsonl") for i in range(2)]
+    for i, p in enumerate(parts):
+        subprocess.run([BIN, command, "-m", model, "-q", "-i", str(src), "-o", p, "--shard", f"{i}/2"], check=False, timeout=300)
+    assert read(parts[0]) + read(parts[1]) == read(whole)
+    # The state a crash leaves: 50 lines on disk plus a torn one, a manifest that knows of 30.
+    out = str(tmp_path / "out.jsonl")
+    run_cmd(["-o", out])
+    lines = read(out).split(b"\n")
+    with open(out, "wb") as f:
+        f.write(b"\n".join(lines[:50]) + b"\n" + lines[50][:20])
+    manifest = json.load(open(out + ".pairrm-run.json"))
+    first30 = "".join(json.dumps(r) + "\n" for r in rows[:30]).encode()
+    manifest.update(complete=False, lines_done=30, errors=0, input_prefix_sha256=hashlib.sha256(first30).hexdigest())
+    json.dump(manifest, open(out + ".pairrm-run.json", "w"))
+    run_cmd(["-o", out, "--resume"])
+    assert read(out) == read(whole)
