@@ -117,7 +117,8 @@ def main(argv: Optional[List[str]] = None) -> int:
             directory = args.checkpoint or download(args.hub, args.revision)
             config, state, spm_bytes, markers = load_directory(directory)
             name = args.hub or os.path.basename(os.path.abspath(directory))
-            revision = args.revision or "local"
+            # A Hub snapshot's folder is named by its commit: record that, not the ref asked for.
+            revision = os.path.basename(os.path.normpath(directory)) if args.hub else (args.revision or "local")
             clean_up = checkpoint.read_clean_up(directory)
         recipe = recipes.make_recipe(args.recipe or recipes.default_recipe(name), args.source_max_length,
                                      args.candidate_max_length, clean_up)

@@ -5,7 +5,10 @@
 namespace pairrm::cli {
 
 void add_input_options(CLI::App& app, CommonOptions& o) {
-  app.add_option("-m,--model", o.model, "model file written by scripts/export_model.sh")->envname("PAIRRM_MODEL");
+  app.add_option("-m,--model", o.model,
+                 "model file (scripts/export_model.sh), Hugging Face checkpoint directory, or Hub name org/name[@rev] "
+                 "(exported once into the model cache)")
+      ->envname("PAIRRM_MODEL");
   app.add_option("-i,--input", o.input, "JSONL input, - for stdin")->capture_default_str();
   app.add_option("-o,--output", o.output, "JSONL output, - for stdout")->capture_default_str();
   app.add_option("--source-max-length", o.source_max_length, "lower the recipe's source limit (ids)");

@@ -1,8 +1,10 @@
 #include "subcommands.hpp"
 
 #include <charconv>
+#include <cstdio>
 #include <memory>
 
+#include "model_cache.hpp"
 #include "options.hpp"
 
 namespace pairrm::cli {
@@ -55,6 +57,7 @@ Subcommand add_rank(CLI::App& parent) {
             }
             if (!reference->empty()) parse_reference(*reference, *rank);
             record_invocation(*app, *common);
+            common->model = resolve_model(common->model, common->quiet).path;
             return run_rank(*common, *rank);
           }};
 }
@@ -73,6 +76,7 @@ Subcommand add_compare(CLI::App& parent) {
   add_choice(*app, "--order", compare->order, kOrders, "which orders run");
   return {app, [=] {
             record_invocation(*app, *common);
+            common->model = resolve_model(common->model, common->quiet).path;
             return run_compare(*common, *compare, *flags);
           }};
 }
@@ -94,6 +98,7 @@ Subcommand add_eval(CLI::App& parent) {
   app->add_option("--subset-key", eval->subset_key, "key of the subset name")->capture_default_str();
   return {app, [=] {
             record_invocation(*app, *common);
+            common->model = resolve_model(common->model, common->quiet).path;
             return run_eval(*common, *eval, *files);
           }};
 }
@@ -102,22 +107,48 @@ Subcommand add_tokenize(CLI::App& parent) {
   auto common = std::make_shared<CommonOptions>();
   auto* app = parent.add_subcommand("tokenize", "print input_ids and marker_positions of JSONL {\"prompt\", \"a\", \"b\"}");
   add_input_options(*app, *common);
-  return {app, [=] { return run_tokenize(*common, CompareOptions{}); }};
+  return {app, [=] {
+            common->model = resolve_model(common->model, common->quiet).path;
+            return run_tokenize(*common, CompareOptions{});
+          }};
 }
 
 Subcommand add_info(CLI::App& parent) {
   auto common = std::make_shared<CommonOptions>();
   auto json = std::make_shared<bool>(false);
-  auto* app = parent.add_subcommand("info", "what is inside a model file");
-  app->add_option("-m,--model", common->model, "model file")->envname("PAIRRM_MODEL");
+  auto* app = parent.add_subcommand("info", "what is inside a model file (or a cached directory or Hub model)");
+  app->add_option("-m,--model", common->model, "model file, checkpoint directory or Hub name")->envname("PAIRRM_MODEL");
   app->add_flag("--json", *json, "print pairrm.json as stored");
-  return {app, [=] { return run_info(*common, *json); }};
+  return {app, [=] {
+            const ResolvedModel resolved = resolve_model(common->model, false);
+            if (resolved.cached && !*json) {
+              std::printf("source:      %s%s\ncache:       %s\n", resolved.source.c_str(),
+                          resolved.revision.empty() ? "" : (" (revision " + resolved.revision + ")").c_str(),
+                          resolved.path.c_str());
+            }
+            common->model = resolved.path;
+            return run_info(*common, *json);
+          }};
+}
+
+Subcommand add_models(CLI::App& parent) {
+  auto* app = parent.add_subcommand("models", "list the model cache (-m DIR or -m org/name exports into it)");
+  return {app, [] {
+            const auto models = list_cached_models();
+            std::uintmax_t total = 0;
+            for (const auto& m : models) {
+              std::printf("%10.1f MB  %s\n", m.bytes / 1e6, m.path.c_str());
+              total += m.bytes;
+            }
+            std::printf("%10.1f MB  in %zu files under %s\n", total / 1e6, models.size(), model_cache_dir().c_str());
+            return 0;
+          }};
 }
 
 }  // namespace
 
 std::vector<Subcommand> add_subcommands(CLI::App& app) {
-  return {add_rank(app), add_compare(app), add_eval(app), add_tokenize(app), add_info(app)};
+  return {add_rank(app), add_compare(app), add_eval(app), add_tokenize(app), add_info(app), add_models(app)};
 }
 
 }  // namespace pairrm::cli

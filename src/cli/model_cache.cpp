@@ -1,0 +1,205 @@
+#include "model_cache.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include "pairrm/error.hpp"
+#include "pairrm/io/model_file.hpp"
+#include "pairrm/io/model_info.hpp"
+#include "pairrm/io/sha256.hpp"
+
+namespace fs = std::filesystem;
+
+namespace pairrm::cli {
+
+namespace {
+
+std::string env_or(const char* name, const std::string& fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? std::string(v) : fallback;
+}
+
+std::string home() { return env_or("HOME", "/tmp"); }
+
+std::string read_text(const fs::path& p) {
+  std::ifstream in(p);
+  std::string s;
+  std::getline(in, s);
+  return s;
+}
+
+void write_text_atomically(const fs::path& p, const std::string& text) {
+  fs::create_directories(p.parent_path());
+  const fs::path tmp = p.string() + ".tmp" + std::to_string(::getpid());
+  {
+    std::ofstream out(tmp);
+    out << text << '\n';
+    if (!out) throw Error(tmp.string() + ": cannot write (disk full?)");
+  }
+  fs::rename(tmp, p);
+}
+
+// Holds an exclusive lock on a file for its lifetime: processes asking for the same model export it
+// once, the others wait and then find it.
+class FileLock {
+ public:
+  explicit FileLock(const fs::path& path) {
+    fs::create_directories(path.parent_path());
+    fd_ = ::open(path.c_str(), O_CREAT | O_RDWR, 0644);
+    if (fd_ < 0 || ::flock(fd_, LOCK_EX) != 0) throw Error(path.string() + ": cannot lock the model cache");
+  }
+  ~FileLock() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  FileLock(const FileLock&) = delete;
+  FileLock& operator=(const FileLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
+// Runs the project's exporter with `args`; its stderr (progress, errors) passes through to ours.
+// Returns the exporter's exit code; throws when it cannot be started.
+int run_exporter(const std::vector<std::string>& args) {
+  const std::string python = env_or("PAIRRM_PYTHON", PAIRRM_EXPORTER_PYTHON);
+  const std::string scripts = env_or("PAIRRM_EXPORTER_DIR", PAIRRM_EXPORTER_DIR);
+  if (::access(python.c_str(), X_OK) != 0 || !fs::exists(fs::path(scripts) / "pairrm_export")) {
+    throw Error("the exporter is not set up (looked for " + python + " and " + scripts +
+                "/pairrm_export): run scripts/setup.sh in the pairrm source tree, or set PAIRRM_PYTHON and "
+                "PAIRRM_EXPORTER_DIR; or export the model yourself and pass the file");
+  }
+  std::vector<std::string> argv_s = {python, "-m", "pairrm_export"};
+  argv_s.insert(argv_s.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : argv_s) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const pid_t pid = ::fork();
+  if (pid < 0) throw Error("cannot start the exporter (fork failed)");
+  if (pid == 0) {
+    const std::string path = scripts + (std::getenv("PYTHONPATH") ? ":" + std::string(std::getenv("PYTHONPATH")) : "");
+    ::setenv("PYTHONPATH", path.c_str(), 1);
+    ::dup2(STDERR_FILENO, STDOUT_FILENO);  // stdout carries only our JSONL
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
+// Exports to `target` through a temporary file renamed at the end, so a half-written file is never
+// loaded. The caller holds the cache lock. `what` names the model in messages.
+void export_to(const fs::path& target, const std::vector<std::string>& source_args, const std::string& what, bool quiet) {
+  const fs::path tmp = target.string() + ".partial" + std::to_string(::getpid());
+  if (!quiet) std::fprintf(stderr, "pairrm: exporting %s into the model cache (once): %s\n", what.c_str(), target.c_str());
+  std::vector<std::string> args = source_args;
+  args.insert(args.end(), {"-o", tmp.string()});
+  const int rc = run_exporter(args);
+  std::error_code ec;
+  if (rc != 0 || !fs::exists(tmp)) {
+    fs::remove(tmp, ec);
+    throw Error("cannot export " + what + " (the exporter's message is above). Offline or without Hub access: "
+                "export it on a machine that has access (scripts/export_model.sh --hub NAME -o FILE) and pass the "
+                "file with -m, or pass a downloaded checkpoint directory.");
+  }
+  fs::rename(tmp, target);
+}
+
+std::string cache_key_of_directory(const fs::path& dir) {
+  // The directory's path and its files' sizes and times: a changed checkpoint is exported again.
+  std::string facts = fs::canonical(dir).string();
+  for (const auto& e : fs::directory_iterator(dir)) {
+    if (!e.is_regular_file()) continue;
+    facts += "|" + e.path().filename().string() + ":" + std::to_string(e.file_size()) + ":" +
+             std::to_string(e.last_write_time().time_since_epoch().count());
+  }
+  return sha256_hex(facts).substr(0, 20);
+}
+
+std::string hub_cache_dir() {
+  const std::string hf_home = env_or("HF_HOME", home() + "/.cache/huggingface");
+  return env_or("HF_HUB_CACHE", env_or("HUGGINGFACE_HUB_CACHE", hf_home + "/hub"));
+}
+
+}  // namespace
+
+std::string model_cache_dir() { return env_or("PAIRRM_MODEL_CACHE", home() + "/.cache/pairrm/models"); }
+
+ResolvedModel resolve_model(const std::string& spec, bool quiet) {
+  ResolvedModel r{spec, spec, "", false};
+  std::error_code ec;
+  if (spec.empty() || fs::is_regular_file(spec, ec)) return r;
+  const std::string version = "v" + std::to_string(kFormatVersion);
+  if (fs::is_directory(spec, ec)) {
+    if (!fs::exists(fs::path(spec) / "config.json")) return r;  // read_model_file explains
+    const fs::path dirs = fs::path(model_cache_dir()) / "dirs";
+    const fs::path target = dirs / (cache_key_of_directory(spec) + "-" + version + ".pairrm");
+    if (!fs::exists(target)) {
+      FileLock lock(dirs / ".lock");
+      if (!fs::exists(target)) export_to(target, {"--checkpoint", spec}, spec, quiet);  // else: another process did
+    }
+    r.path = target.string();
+    r.cached = true;
+    return r;
+  }
+  static const std::regex hub_name(R"(^([A-Za-z0-9][\w.-]*)/([\w.-]+)(@([\w./-]+))?$)");
+  std::smatch m;
+  const bool file_like = spec.size() > 7 && spec.compare(spec.size() - 7, 7, ".pairrm") == 0;
+  if (file_like || !std::regex_match(spec, m, hub_name)) return r;  // read_model_file says "not found"
+  const std::string org = m[1], name = m[2], wanted = m[4].matched ? std::string(m[4]) : "main";
+  const fs::path dir = fs::path(model_cache_dir()) / ("models--" + org + "--" + name);
+  auto cached_file = [&](const std::string& commit) { return dir / (commit + "-" + version + ".pairrm"); };
+  // Known without Python or the network: our refs, or the Hugging Face cache's refs to a commit we
+  // exported before.
+  auto known = [&]() -> std::string {
+    const std::string ours = read_text(dir / "refs" / wanted);
+    if (!ours.empty() && fs::exists(cached_file(ours))) return ours;
+    const std::string hf = read_text(fs::path(hub_cache_dir()) / ("models--" + org + "--" + name) / "refs" / wanted);
+    if (!hf.empty() && fs::exists(cached_file(hf))) return hf;
+    return fs::exists(cached_file(wanted)) ? wanted : "";  // a commit hash given as the revision
+  };
+  std::string commit = known();
+  if (commit.empty()) {
+    FileLock lock(dir / ".lock");
+    commit = known();  // another process may have exported it while we waited
+    if (commit.empty()) {
+      if (!quiet) std::fprintf(stderr, "pairrm: first use of %s: downloading it (PairRM: about 1.7 GB) and exporting it\n", spec.c_str());
+      std::vector<std::string> args = {"--hub", org + "/" + name};
+      if (wanted != "main") args.insert(args.end(), {"--revision", wanted});
+      const fs::path staged = dir / ("staged-" + std::to_string(::getpid()) + ".pairrm");
+      export_to(staged, args, spec, quiet);
+      commit = read_model_file(staged.string()).info.revision;
+      fs::rename(staged, cached_file(commit));
+    }
+    write_text_atomically(dir / "refs" / wanted, commit);
+  }
+  r.path = cached_file(commit).string();
+  r.revision = commit;
+  r.cached = true;
+  return r;
+}
+
+std::vector<CachedModel> list_cached_models() {
+  std::vector<CachedModel> out;
+  std::error_code ec;
+  const fs::path root = model_cache_dir();
+  if (!fs::is_directory(root, ec)) return out;
+  for (const auto& e : fs::recursive_directory_iterator(root, ec)) {
+    if (e.is_regular_file() && e.path().extension() == ".pairrm") out.push_back({e.path().string(), e.file_size()});
+  }
+  std::sort(out.begin(), out.end(), [](const CachedModel& a, const CachedModel& b) { return a.path < b.path; });
+  return out;
+}
+
+}  // namespace pairrm::cli
