@@ -27,7 +27,10 @@ int main(int argc, char** argv) {
   // `pairrm rank ... | head -1`: a closed stdout ends the process quietly, whatever a library set.
   std::signal(SIGPIPE, SIG_DFL);
   // stdout carries all of the output: unsynchronized with C stdio, std::cout buffers like a file.
+  // Untied from std::cin: the reading thread must not flush std::cout, which the driving thread
+  // writes (a tied stream flushes on every read: a data race that lost output lines).
   std::ios::sync_with_stdio(false);
+  std::cin.tie(nullptr);
   CLI::App app{"pairrm: rank LLM generations with PairRM / Better-PairRM.\n"
                "stdout carries JSONL only; messages go to stderr. Exit codes: 0 ok, 1 usage or model error,\n"
                "2 some input lines were errors."};

@@ -221,3 +221,12 @@ def test_readme_examples_run(model_file, args):
     with open(args[args.index("-i") + 1]) as f:
         assert len(lines) == len(f.read().splitlines())
     assert not any("error" in line for line in lines)
+
+
+def test_stdin_to_stdout_keeps_every_line_in_order(model_file):
+    """The reading thread reads stdin while the driver writes stdout: a tied std::cin flushed
+    std::cout from the reading thread and lost lines now and then (a data race)."""
+    rng = random.Random(4)
+    rows = [{"id": i, "prompt": text(rng, 3), "candidates": [text(rng, 2) for _ in range(rng.randint(1, 2))]} for i in range(3000)]
+    out = jsonl(run(["rank", "-m", model_file, "--window", "1", "-q"], rows).stdout)
+    assert [o["id"] for o in out] == list(range(3000))
