@@ -11,7 +11,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <regex>
+#include <cctype>
 #include <sstream>
 
 #include "pairrm/error.hpp"
@@ -153,11 +153,20 @@ ResolvedModel resolve_model(const std::string& spec, bool quiet) {
     r.cached = true;
     return r;
   }
-  static const std::regex hub_name(R"(^([A-Za-z0-9][\w.-]*)/([\w.-]+)(@([\w./-]+))?$)");
-  std::smatch m;
+  // org/name[@revision]: word characters, dots and dashes (a revision may hold slashes too).
+  const auto word = [](const std::string& t, bool slashes) {
+    return !t.empty() && std::all_of(t.begin(), t.end(), [&](char c) {
+             return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-' || (slashes && c == '/');
+           });
+  };
   const bool file_like = spec.size() > 7 && spec.compare(spec.size() - 7, 7, ".pairrm") == 0;
-  if (file_like || !std::regex_match(spec, m, hub_name)) return r;  // read_model_file says "not found"
-  const std::string org = m[1], name = m[2], wanted = m[4].matched ? std::string(m[4]) : "main";
+  const auto at = spec.find('@');
+  const std::string repo = spec.substr(0, at);
+  const auto slash = repo.find('/');
+  if (file_like || slash == std::string::npos || !std::isalnum(static_cast<unsigned char>(repo[0]))) return r;
+  const std::string org = repo.substr(0, slash), name = repo.substr(slash + 1);
+  const std::string wanted = at == std::string::npos ? "main" : spec.substr(at + 1);
+  if (!word(org, false) || !word(name, false) || !word(wanted, true)) return r;  // read_model_file says "not found"
   const fs::path dir = fs::path(model_cache_dir()) / ("models--" + org + "--" + name);
   auto cached_file = [&](const std::string& commit) { return dir / (commit + "-" + version + ".pairrm"); };
   // Known without Python or the network: our refs, or the Hugging Face cache's refs to a commit we
