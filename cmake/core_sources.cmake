@@ -6,6 +6,8 @@ set(PAIRRM_CORE_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/../src/text/conversation.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../src/tasks/eval.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../src/tasks/rank.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/../src/tasks/rank_outcome.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/../src/matrix.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../src/io/json_writer.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../src/io/run_manifest.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../src/io/shard.cpp

@@ -4,8 +4,6 @@
 
 namespace pairrm {
 
-double two_order_margin(const Matrix& m, int i, int j) { return m[i][j] - m[j][i]; }
-
 namespace {
 
 class FixedPlanner : public Planner {
@@ -125,22 +123,5 @@ std::unique_ptr<Planner> make_bubble_planner(std::size_t n, uint64_t seed) {
 }
 
 std::unique_ptr<Planner> make_knockout_planner(std::size_t n) { return std::make_unique<KnockoutPlanner>(n); }
-
-RankOutcome rank_outcome(RankMode mode, Aggregate aggregate, const Planner& planner, const Matrix& m) {
-  RankOutcome out;
-  if (mode == RankMode::Full) {
-    switch (aggregate) {
-      case Aggregate::MaxLogits: out.scores = max_logits_scores(m); break;
-      case Aggregate::MaxWins: out.scores = max_wins_scores(m); break;
-      case Aggregate::BradleyTerry: out.scores = bradley_terry_scores(m); break;
-    }
-  } else {
-    out.scores = planner.survival();
-  }
-  if (out.scores.size() != planner.size()) out.scores.assign(planner.size(), 0.0);  // n = 1
-  out.ranks = ranks_from_scores(out.scores);
-  out.best = top_k(out.ranks, 1).empty() ? 0 : top_k(out.ranks, 1)[0];
-  return out;
-}
 
 }  // namespace pairrm

@@ -15,9 +15,6 @@ double at(const Matrix& m, std::size_t i, std::size_t j) {
 double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 }  // namespace
 
-Matrix nan_matrix(std::size_t n) {
-  return Matrix(n, std::vector<double>(n, std::numeric_limits<double>::quiet_NaN()));
-}
 
 std::vector<double> max_logits_scores(const Matrix& m) {
   const std::size_t n = m.size();

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "pairrm/schedule/planner.hpp"
+#include "pairrm/tasks/rank_outcome.hpp"
 
 using namespace pairrm;
 

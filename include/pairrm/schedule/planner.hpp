@@ -5,36 +5,15 @@
 
 #include <cstdint>
 #include <memory>
-#include <string>
 #include <vector>
 
-#include "pairrm/choices.hpp"
-#include "pairrm/tasks/aggregate.hpp"
+#include "pairrm/matrix.hpp"
 
 namespace pairrm {
 
 struct PairRequest {
   int first = 0;   // candidate in the candidate1 slot
   int second = 0;  // candidate in the candidate2 slot
-};
-
-enum class RankMode { Full, Bubble, Knockout };
-inline constexpr Choice<RankMode> kRankModes[] = {
-    {"full", RankMode::Full, "all N(N-1) ordered pairs"},
-    {"bubble", RankMode::Bubble, "LLM-Blender's best-of-N walk, 2(N-1) passes"},
-    {"knockout", RankMode::Knockout, "single elimination, both orders per match, 2(N-1) passes"},
-};
-enum class Aggregate { MaxLogits, MaxWins, BradleyTerry };
-inline constexpr Choice<Aggregate> kAggregates[] = {
-    {"max_logits", Aggregate::MaxLogits, "mean of M[i][j] - M[j][i] (LLM-Blender's)"},
-    {"max_wins", Aggregate::MaxWins, "wins over both orders"},
-    {"bradley_terry", Aggregate::BradleyTerry, "Bradley-Terry log-strengths"},
-};
-
-struct RankOutcome {
-  std::vector<double> scores;
-  std::vector<int> ranks;
-  int best = 0;
 };
 
 class Planner {
@@ -59,13 +38,5 @@ std::unique_ptr<Planner> make_fixed_planner(std::size_t n, std::vector<PairReque
 std::unique_ptr<Planner> make_bubble_planner(std::size_t n, uint64_t seed);
 // Single elimination in index order, both orders per match, a bye for the last one of an odd round.
 std::unique_ptr<Planner> make_knockout_planner(std::size_t n);
-
-// Scores and ranks of a finished record. Full mode uses `aggregate`; the O(N) modes score by how far
-// each candidate got: bubble = the step at which it was eliminated (the winner n), knockout = the
-// rounds it survived, byes included.
-RankOutcome rank_outcome(RankMode mode, Aggregate aggregate, const Planner& planner, const Matrix& m);
-
-// "Margin" of a two-order comparison: M[i][j] - M[j][i] (positive: i better).
-double two_order_margin(const Matrix& m, int i, int j);
 
 }  // namespace pairrm

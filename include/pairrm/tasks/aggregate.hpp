@@ -4,13 +4,9 @@
 #include <cstddef>
 #include <vector>
 
+#include "pairrm/matrix.hpp"
+
 namespace pairrm {
-
-// M[i][j] = logit with candidate i in the candidate1 slot, j in candidate2. NaN where not computed
-// (the diagonal, and pairs an O(N) mode never ran).
-using Matrix = std::vector<std::vector<double>>;
-
-Matrix nan_matrix(std::size_t n);
 
 // LLM-Blender's default: score_i = (1/n) sum_j (M[i][j] - M[j][i]), the diagonal counting 0.
 std::vector<double> max_logits_scores(const Matrix& m);

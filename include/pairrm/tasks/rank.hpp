@@ -5,6 +5,7 @@
 #include <string>
 
 #include "pairrm/text/conversation.hpp"
+#include "pairrm/tasks/rank_outcome.hpp"
 #include "pairrm/tasks/task.hpp"
 
 namespace pairrm {

@@ -1,0 +1,13 @@
+#include "pairrm/matrix.hpp"
+
+#include <limits>
+
+namespace pairrm {
+
+Matrix nan_matrix(std::size_t n) {
+  return Matrix(n, std::vector<double>(n, std::numeric_limits<double>::quiet_NaN()));
+}
+
+double two_order_margin(const Matrix& m, int i, int j) { return m[i][j] - m[j][i]; }
+
+}  // namespace pairrm
