@@ -12,6 +12,8 @@ set(PAIRRM_CORE_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/../src/io/run_manifest.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../src/io/shard.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../src/io/jsonl.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/../src/io/byte_input.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/../src/io/stop_signal.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../src/text/layout.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../src/io/model_info.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../src/pipeline/pipeline.cpp

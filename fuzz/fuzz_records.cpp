@@ -53,13 +53,7 @@ void run(std::string_view input, RecordHandler& handler, bool better) {
   std::size_t lines = 0;
   while (reader.next()) {
     ++lines;
-    auto parsed = reader.parsed();
-    Result<Task> task = InputError{};
-    if (auto e = error_of(parsed)) {
-      task = *e;
-    } else {
-      task = handler.make_task(std::get<JsonObject>(parsed));
-    }
+    auto task = task_of_line(reader, handler);
     if (auto e = error_of(task)) {
       FUZZ_CHECK(e->line == lines && !e->message.empty());
       check_output(error_object(*e));

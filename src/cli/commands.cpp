@@ -30,24 +30,32 @@ Template template_of(const ModelInfo& info) {
   return info.recipe.template_name == "better-pairrm" ? Template::BetterPairRM : Template::LlmBlender;
 }
 
+namespace {
+// The record subcommands' one set-up: the handler is made once the model file says its template.
+template <typename Handler, typename Options>
+int run_handler(const CommonOptions& common, Options options, std::unique_ptr<Handler>& handler,
+                std::istream* in = nullptr) {
+  return run_records(
+      common,
+      [&](const ModelInfo& info) -> RecordHandler& {
+        options.templ = template_of(info);
+        handler = std::make_unique<Handler>(options);
+        return *handler;
+      },
+      in);
+}
+}  // namespace
+
 int run_rank(const CommonOptions& common, RankOptions options) {
   std::unique_ptr<RankHandler> handler;
-  return run_records(common, [&](const ModelInfo& info) -> RecordHandler& {
-    options.templ = template_of(info);
-    handler = std::make_unique<RankHandler>(options);
-    return *handler;
-  });
+  return run_handler(common, std::move(options), handler);
 }
 
 int run_eval(const CommonOptions& common, EvalOptions options, const EvalFiles& files) {
   const std::vector<Section> sections =
       files.sections.empty() ? std::vector<Section>{} : parse_sections(read_text_file(files.sections, "sections file"), files.sections);
   std::unique_ptr<EvalHandler> handler;
-  const int code = run_records(common, [&](const ModelInfo& info) -> RecordHandler& {
-    options.templ = template_of(info);
-    handler = std::make_unique<EvalHandler>(options);
-    return *handler;
-  });
+  const int code = run_handler(common, std::move(options), handler);
   std::fputs(eval_table(handler->counts(), sections).c_str(), stderr);
   if (!files.summary.empty()) {
     std::ofstream out(files.summary, std::ios::binary);
@@ -56,20 +64,6 @@ int run_eval(const CommonOptions& common, EvalOptions options, const EvalFiles& 
   }
   return code;
 }
-
-namespace {
-int compare_records(const CommonOptions& common, CompareOptions options, std::istream* in) {
-  std::unique_ptr<CompareHandler> handler;
-  return run_records(
-      common,
-      [&](const ModelInfo& info) -> RecordHandler& {
-        options.templ = template_of(info);
-        handler = std::make_unique<CompareHandler>(options);
-        return *handler;
-      },
-      in);
-}
-}  // namespace
 
 int run_compare(const CommonOptions& common, CompareOptions options, const CompareFlags& flags) {
   if (flags.prompt || flags.a || flags.b) {
@@ -80,9 +74,11 @@ int run_compare(const CommonOptions& common, CompareOptions options, const Compa
     options.echo_input = false;
     CommonOptions quiet = common;
     quiet.quiet = true;
-    return compare_records(quiet, options, &in);
+    std::unique_ptr<CompareHandler> handler;
+    return run_handler(quiet, std::move(options), handler, &in);
   }
-  return compare_records(common, options, nullptr);
+  std::unique_ptr<CompareHandler> handler;
+  return run_handler(common, std::move(options), handler);
 }
 
 int run_tokenize(const CommonOptions& common, CompareOptions keys) {
@@ -97,13 +93,7 @@ int run_tokenize(const CommonOptions& common, CompareOptions keys) {
   reader.set_max_line_bytes(common.max_line_bytes);
   std::size_t errors = 0;
   while (reader.next()) {
-    auto parsed = reader.parsed();
-    Result<Task> task = InputError{};
-    if (auto e = error_of(parsed)) {
-      task = *e;
-    } else {
-      task = tasks.make_task(std::get<JsonObject>(parsed));
-    }
+    auto task = task_of_line(reader, tasks);
     if (auto e = error_of(task)) {
       ++errors;
       if (common.pipeline.on_error == OnError::Fail) {

@@ -12,6 +12,8 @@
 #include <filesystem>
 #include <fstream>
 #include <cctype>
+#include <cerrno>
+#include <cstring>
 #include <sstream>
 
 #include "pairrm/error.hpp"
@@ -57,7 +59,10 @@ class FileLock {
   explicit FileLock(const fs::path& path) {
     fs::create_directories(path.parent_path());
     fd_ = ::open(path.c_str(), O_CREAT | O_RDWR, 0644);
-    if (fd_ < 0 || ::flock(fd_, LOCK_EX) != 0) throw Error(path.string() + ": cannot lock the model cache");
+    if (fd_ < 0 || ::flock(fd_, LOCK_EX) != 0) {
+      throw Error(path.string() + ": cannot lock the model cache (" + std::strerror(errno) +
+                  "). Set PAIRRM_MODEL_CACHE to a writable directory.");
+    }
   }
   ~FileLock() {
     if (fd_ >= 0) ::close(fd_);
@@ -136,7 +141,8 @@ std::string hub_cache_dir() {
 
 std::string model_cache_dir() { return env_or("PAIRRM_MODEL_CACHE", home() + "/.cache/pairrm/models"); }
 
-ResolvedModel resolve_model(const std::string& spec, bool quiet) {
+namespace {
+ResolvedModel resolve_uncaught(const std::string& spec, bool quiet) {
   ResolvedModel r{spec, spec, "", false};
   std::error_code ec;
   if (spec.empty() || fs::is_regular_file(spec, ec)) return r;
@@ -197,6 +203,18 @@ ResolvedModel resolve_model(const std::string& spec, bool quiet) {
   r.revision = commit;
   r.cached = true;
   return r;
+}
+}  // namespace
+
+ResolvedModel resolve_model(const std::string& spec, bool quiet) {
+  try {
+    return resolve_uncaught(spec, quiet);
+  } catch (const fs::filesystem_error& e) {
+    // Every directory, lock and rename of the cache: the path and the system's reason.
+    const std::string where = e.path1().empty() ? model_cache_dir() : e.path1().string();
+    throw Error(where + ": cannot use the model cache (" + e.code().message() +
+                "). Set PAIRRM_MODEL_CACHE to a writable directory, or pass -m a model file.");
+  }
 }
 
 std::vector<CachedModel> list_cached_models() {

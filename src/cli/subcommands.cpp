@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <memory>
 
+#include "engines.hpp"
 #include "model_cache.hpp"
 #include "options.hpp"
 
@@ -57,6 +58,7 @@ Subcommand add_rank(CLI::App& parent) {
             }
             if (!reference->empty()) parse_reference(*reference, *rank);
             record_invocation(*app, *common);
+            device_list(common->engine);  // a bad --device or --dtype is refused before any model work
             common->model = resolve_model(common->model, common->quiet).path;
             return run_rank(*common, *rank);
           }};
@@ -76,6 +78,7 @@ Subcommand add_compare(CLI::App& parent) {
   add_choice(*app, "--order", compare->order, kOrders, "which orders run");
   return {app, [=] {
             record_invocation(*app, *common);
+            device_list(common->engine);  // a bad --device or --dtype is refused before any model work
             common->model = resolve_model(common->model, common->quiet).path;
             return run_compare(*common, *compare, *flags);
           }};
@@ -98,6 +101,7 @@ Subcommand add_eval(CLI::App& parent) {
   app->add_option("--subset-key", eval->subset_key, "key of the subset name")->capture_default_str();
   return {app, [=] {
             record_invocation(*app, *common);
+            device_list(common->engine);  // a bad --device or --dtype is refused before any model work
             common->model = resolve_model(common->model, common->quiet).path;
             return run_eval(*common, *eval, *files);
           }};

@@ -1,6 +1,7 @@
 #include "pairrm/io/jsonl.hpp"
 
 #include <cmath>
+#include <cstring>
 #include <cstdio>
 #include <unordered_set>
 
@@ -97,23 +98,36 @@ Result<std::vector<std::string_view>> JsonObject::string_array(std::string_view 
 }
 
 bool JsonlReader::next() {
-  if (bytes_left_ == 0) return false;
-  // std::getline would hold a line of any length; this keeps at most max_line_bytes_ of it.
+  if (bytes_left_ == 0 || stopped_) return false;
+  // Keeps at most max_line_bytes_ of a line however long it is, so a line without end cannot
+  // exhaust memory.
   raw_.clear();
   line_bytes_ = 0;
   bool any = false, newline = false;
-  char chunk[1 << 16];
   while (true) {
-    in_.getline(chunk, sizeof chunk);
-    auto n = static_cast<std::size_t>(in_.gcount());
-    const bool full = in_.fail() && !in_.eof() && n == sizeof chunk - 1;  // no newline in this chunk
+    if (pos_ == len_) {
+      std::size_t n = 0;
+      const auto status = input_->read(buffer_.data(), buffer_.size(), n);
+      if (status == ByteInput::Status::Stopped) {
+        stopped_ = true;  // a partial line is dropped: the run ends before it
+        return false;
+      }
+      if (status == ByteInput::Status::End) break;
+      pos_ = 0;
+      len_ = n;
+    }
+    const char* start = buffer_.data() + pos_;
+    const auto* end = static_cast<const char*>(std::memchr(start, '\n', len_ - pos_));
+    const std::size_t n = end ? static_cast<std::size_t>(end - start) : len_ - pos_;
     if (n > 0) any = true;
-    newline = !full && !in_.eof() && !in_.bad();
-    if (newline) --n;  // gcount counted the newline
-    if (raw_.size() < max_line_bytes_) raw_.append(chunk, std::min(n, max_line_bytes_ - raw_.size()));
+    if (raw_.size() < max_line_bytes_) raw_.append(start, std::min(n, max_line_bytes_ - raw_.size()));
     line_bytes_ += n;
-    if (!full) break;
-    in_.clear();
+    pos_ += n;
+    if (end) {
+      ++pos_;
+      newline = true;
+      break;
+    }
   }
   if (!any && !newline) return false;
   ++line_;
@@ -135,8 +149,12 @@ struct JsonlReader::Parsed {
   simdjson::dom::object object;
 };
 
+JsonlReader::JsonlReader(ByteInput& in, std::size_t first_line, std::size_t byte_limit)
+    : input_(&in), buffer_(kBufferBytes), line_(first_line - 1), bytes_left_(byte_limit),
+      parsed_(std::make_unique<Parsed>()) {}
 JsonlReader::JsonlReader(std::istream& in, std::size_t first_line, std::size_t byte_limit)
-    : in_(in), line_(first_line - 1), bytes_left_(byte_limit), parsed_(std::make_unique<Parsed>()) {}
+    : owned_input_(std::make_unique<StreamInput>(in)), input_(owned_input_.get()), buffer_(kBufferBytes),
+      line_(first_line - 1), bytes_left_(byte_limit), parsed_(std::make_unique<Parsed>()) {}
 JsonlReader::~JsonlReader() = default;
 
 Result<JsonObject> JsonlReader::parsed() {

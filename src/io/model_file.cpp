@@ -51,35 +51,41 @@ ModelFile read_model_file(const std::string& path) {
     throw Error(path + ": not a readable model file (truncated or not a TorchScript archive: " +
                 std::string(e.what_without_backtrace()) + "). " + kReexport);
   }
-  if (!out.info.weights_sha256.empty()) {
-    // The weight records are stored uncompressed: hash them straight from the file, in name order.
-    std::vector<std::pair<std::string, std::pair<std::size_t, std::size_t>>> records;
-    try {
-      caffe2::serialize::PyTorchStreamReader reader(path);
-      for (const std::string& name : reader.getAllRecords()) {
-        if (name.rfind("data/", 0) == 0) records.push_back({name, {reader.getRecordOffset(name), reader.getRecordSize(name)}});
-      }
-    } catch (const c10::Error& e) {
-      throw Error(path + ": not a readable model file (" + std::string(e.what_without_backtrace()) + "). " + kReexport);
+  // One pass over the archive's records in name order (stored uncompressed: read straight from the
+  // file) makes both the file's identity (every record's name, size and bytes: code, weights,
+  // metadata, tokenizer) and the weights' hash that the exporter recorded.
+  std::vector<std::pair<std::string, std::pair<std::size_t, std::size_t>>> records;
+  try {
+    caffe2::serialize::PyTorchStreamReader reader(path);
+    for (const std::string& name : reader.getAllRecords()) {
+      records.push_back({name, {reader.getRecordOffset(name), reader.getRecordSize(name)}});
     }
-    std::sort(records.begin(), records.end());
-    std::ifstream in(path, std::ios::binary);
-    Sha256 h;
-    std::vector<char> block(1 << 20);
-    for (const auto& [name, where] : records) {
-      in.seekg(static_cast<std::streamoff>(where.first));
-      for (std::size_t left = where.second; left > 0 && in;) {
-        in.read(block.data(), static_cast<std::streamsize>(std::min(left, block.size())));
-        h.update(std::string_view(block.data(), static_cast<std::size_t>(in.gcount())));
-        left -= static_cast<std::size_t>(in.gcount());
-        if (in.gcount() == 0) break;
-      }
-    }
-    if (h.hex() != out.info.weights_sha256) {
-      throw Error(path + ": the weights inside do not match their recorded SHA-256; the file was altered or damaged. " +
-                  kReexport);
+  } catch (const c10::Error& e) {
+    throw Error(path + ": not a readable model file (" + std::string(e.what_without_backtrace()) + "). " + kReexport);
+  }
+  std::sort(records.begin(), records.end());
+  std::ifstream in(path, std::ios::binary);
+  Sha256 identity, weights;
+  std::vector<char> block(1 << 20);
+  for (const auto& [name, where] : records) {
+    const bool weight = name.rfind("data/", 0) == 0;
+    identity.update(name + '\0' + std::to_string(where.second) + '\0');
+    in.seekg(static_cast<std::streamoff>(where.first));
+    for (std::size_t left = where.second; left > 0 && in;) {
+      in.read(block.data(), static_cast<std::streamsize>(std::min(left, block.size())));
+      const std::string_view got(block.data(), static_cast<std::size_t>(in.gcount()));
+      identity.update(got);
+      if (weight) weights.update(got);
+      left -= got.size();
+      if (got.empty()) break;
     }
   }
+  if (!in) throw Error(path + ": cannot read the whole model file (truncated?). " + kReexport);
+  if (!out.info.weights_sha256.empty() && weights.hex() != out.info.weights_sha256) {
+    throw Error(path + ": the weights inside do not match their recorded SHA-256; the file was altered or damaged. " +
+                kReexport);
+  }
+  out.sha256 = identity.hex();
   const std::string hash = sha256_hex(out.spm_model);
   if (hash != out.info.tokenizer_sha256) {
     throw Error(path + ": the tokenizer inside does not match its recorded SHA-256 (found " + hash + ", expected " +

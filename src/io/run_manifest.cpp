@@ -110,7 +110,7 @@ std::optional<std::string> resume_conflict(const RunManifest& stored, const RunM
   return std::nullopt;
 }
 
-OutputLines keep_complete_lines(const std::string& output) {
+OutputLines keep_complete_lines(const std::string& output, const std::function<void(std::string_view)>& each) {
   std::ifstream in(output, std::ios::binary);
   if (!in) throw Error(output + ": cannot read the output to resume it");
   OutputLines r;
@@ -130,6 +130,7 @@ OutputLines keep_complete_lines(const std::string& output) {
     }
     r.errors += keys == 1 && error_key;
     ++r.lines;
+    if (each) each(line);
     offset += line.size() + 1;
     good_end = offset;
   }

@@ -29,19 +29,6 @@ std::string sha256_hex(std::string_view data) {
   return h.hex();
 }
 
-std::string sha256_file_hex(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path + ": cannot read the file to hash it");
-  Sha256 h;
-  std::vector<char> block(1 << 20);
-  while (in) {
-    in.read(block.data(), static_cast<std::streamsize>(block.size()));
-    h.update(std::string_view(block.data(), static_cast<std::size_t>(in.gcount())));
-  }
-  if (in.bad()) throw Error(path + ": read error while hashing the file");
-  return h.hex();
-}
-
 struct Sha256::Ctx {
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   ~Ctx() { EVP_MD_CTX_free(ctx); }

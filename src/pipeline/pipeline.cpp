@@ -33,78 +33,101 @@ class Progress {
   const std::function<void(const Summary&)>& report_;
 };
 
-// Admits records, runs waves through the pool, writes finished records. Runs on its own thread.
+// Admits records, runs waves through the pool, writes finished records; on its own thread. A small
+// state machine:
+//   reading  - records are admitted as the reading stage makes them, up to the window;
+//   scoring  - what was admitted runs as one wave: the window is full, or the reading stage waits
+//              for its producer (a pipe whose writer is silent): no record waits for others that
+//              may never come. A file never makes it wait, so its waves are always full windows,
+//              the same whatever the timing;
+//   idle     - nothing to score: finished lines are written, then it waits for the next record;
+//   ended    - the input reached its end and every line is written: the run is complete;
+//   stopped  - a stop was requested: finished lines are written, the rest is left to --resume.
 class Driver {
  public:
+  enum class Outcome { Complete, Stopped };
+
   Driver(RecordSource& source, std::ostream& out, RecordHandler& handler, const Layout& layout, DevicePool& pool,
          const PipelineOptions& options, Progress& progress)
       : source_(source), out_(out), handler_(handler), layout_(layout), pool_(pool), options_(options),
         progress_(progress), window_(options.window_records) {}
 
-  // True when every input line was written; false when stopped early.
-  bool run() {
-    std::vector<PairJob> pending;
-    bool ended = false;
+  Outcome run() {
     while (true) {
-      // Fill the window. The reading stage has been reading and encoding these records while the
-      // devices ran the last wave, so this waits only when reading is slower than scoring. Waves
-      // are then the same whatever the timing: batches, and so CPU logits, are reproducible.
-      while (!ended && !window_.full() && pending.size() < options_.window_pairs) {
-        auto record = source_.next(true);
-        if (!record) {
-          ended = true;
-          break;
-        }
-        admit(std::move(record), pending);
-      }
+      const Intake intake = take_ready();
       write_finished();
-      if (pending.empty() && ended && window_.empty()) return true;
-      if (stopped()) return false;
-      if (pending.empty()) continue;
-      Wave wave(std::move(pending), layout_);
-      pending.clear();
-      BatchLimits limits = options_.limits;
-      limits.max_tokens = pool_.max_tokens();
-      for (auto [begin, end] : wave.cut(limits)) {
-        if (stopped()) break;
-        pool_.submit(wave, begin, end, wave.build(begin, end));
+      if (intake == Intake::Stopped || stopped()) return Outcome::Stopped;
+      if (pending_.empty()) {
+        if (intake == Intake::Ended) return Outcome::Complete;
+        continue;  // idle
       }
-      if (!pool_.wait(options_.stop) || stopped()) {
-        // The wave's records are incomplete: they are not written; a resumed run redoes them.
-        write_finished();
-        return false;
-      }
-      for (Record* r : wave.records()) advance(*r, pending);
+      if (!run_wave()) return Outcome::Stopped;
     }
   }
 
  private:
-  void admit(std::unique_ptr<Record> record, std::vector<PairJob>& pending) {
+  enum class Intake { WindowFull, NothingReady, Ended, Stopped };
+
+  // Admits records while the reading stage makes them; when idle, writes what is finished first.
+  Intake take_ready() {
+    while (!window_.full() && pending_.size() < options_.window_pairs) {
+      const bool idle = pending_.empty();
+      if (idle) write_finished();
+      auto next = source_.next(idle ? RecordSource::Wait::ForRecord : RecordSource::Wait::WhileReading);
+      switch (next.state) {
+        case RecordSource::State::Record: admit(std::move(next.record)); break;
+        case RecordSource::State::NotYet: return Intake::NothingReady;
+        case RecordSource::State::Ended: return Intake::Ended;
+        case RecordSource::State::Stopped: return Intake::Stopped;
+      }
+    }
+    return Intake::WindowFull;
+  }
+
+  // One wave: batches to the pool, then (all back) logits into the records and their next rounds.
+  // False when stopped: the wave's records are not written; a resumed run redoes them.
+  bool run_wave() {
+    auto wave = std::make_shared<Wave>(std::move(pending_), layout_);
+    pending_.clear();
+    BatchLimits limits = options_.limits;
+    limits.max_tokens = pool_.max_tokens();
+    for (auto [begin, end] : wave->cut(limits)) {
+      if (stopped()) break;
+      pool_.submit(wave, begin, end, wave->build(begin, end));
+    }
+    if (!pool_.wait(options_.stop) || stopped()) return false;
+    wave->apply();
+    for (Record* r : wave->records()) advance(*r);
+    return true;
+  }
+
+  void admit(std::unique_ptr<Record> record) {
     progress_.update([&](Summary& s) {
       ++s.records;
       s.errors += record->error.has_value();
     });
     Record& r = window_.push(std::move(record));
-    if (!r.done) advance(r, pending);
+    if (!r.done) advance(r);
   }
 
-  void advance(Record& r, std::vector<PairJob>& pending) {
+  void advance(Record& r) {
     auto jobs = next_jobs(r, layout_);
     if (jobs.empty()) {
       r.output = handler_.finish(r.raw, r.task, r.logits);
       r.done = true;
       return;
     }
-    pending.insert(pending.end(), jobs.begin(), jobs.end());
+    pending_.insert(pending_.end(), std::make_move_iterator(jobs.begin()), std::make_move_iterator(jobs.end()));
   }
 
-  bool stopped() const { return options_.stop && options_.stop->load(); }
+  bool stopped() const { return options_.stop && options_.stop->value(); }
 
+  // Finished lines at the head of the window, in input order; flushed (and journaled) when any.
   void write_finished() {
     std::size_t lines = 0, bytes = 0;
     window_.drain([&](const Record& r) {
       if (r.error && options_.on_error == OnError::Fail) {
-        flush();
+        if (lines) flush();
         throw Error(describe(*r.error));
       }
       out_ << r.output << '\n';
@@ -112,13 +135,12 @@ class Driver {
       ++lines;
       bytes += r.raw.size() + 1;
     });
+    if (!lines) return;
     flush();
-    if (lines) {
-      progress_.update([&](Summary& s) {
-        s.written += lines;
-        s.bytes_written += bytes;
-      });
-    }
+    progress_.update([&](Summary& s) {
+      s.written += lines;
+      s.bytes_written += bytes;
+    });
   }
 
   void flush() {
@@ -135,6 +157,7 @@ class Driver {
   const PipelineOptions& options_;
   Progress& progress_;
   RecordWindow window_;
+  std::vector<PairJob> pending_;
 };
 
 }  // namespace
@@ -153,10 +176,10 @@ Summary run_pipeline(JsonlReader& in, std::ostream& out, RecordHandler& handler,
   });
   RecordSource source(in, handler, encoder, layout, options.window_records, options.on_error == OnError::Fail, options.stop);
   std::exception_ptr failure;
-  bool complete = false;
+  auto outcome = Driver::Outcome::Stopped;
   std::thread driver([&] {
     try {
-      complete = Driver(source, out, handler, layout, pool, options, progress).run();
+      outcome = Driver(source, out, handler, layout, pool, options, progress).run();
     } catch (...) {
       failure = std::current_exception();
     }
@@ -166,7 +189,10 @@ Summary run_pipeline(JsonlReader& in, std::ostream& out, RecordHandler& handler,
   driver.join();
   if (failure) std::rethrow_exception(failure);
   Summary s = progress.get();
-  if (!complete && options.stop) s.stopped_by = options.stop->load();
+  if (outcome == Driver::Outcome::Stopped) {
+    s.stopped_by = options.stop ? options.stop->value() : 0;
+    if (s.stopped_by == 0) throw Error("the input stopped without a stop request (this is a bug)");
+  }
   return s;
 }
 

@@ -7,43 +7,56 @@
 namespace pairrm {
 
 RecordSource::RecordSource(JsonlReader& reader, RecordHandler& handler, const TextEncoder& encoder, const Layout& layout,
-                           std::size_t capacity, bool stop_at_error, const std::atomic<int>* stop)
+                           std::size_t capacity, bool stop_at_error, const StopSignal* stop)
     : reader_(reader),
       handler_(handler),
       encoder_(encoder),
       layout_(layout),
       capacity_(capacity == 0 ? 1 : capacity),
       stop_at_error_(stop_at_error),
-      stop_(stop),
-      thread_([this] { run(); }) {}
+      stop_(stop) {
+  reader_.on_waiting([this](bool waiting) {
+    std::lock_guard<std::mutex> lock(mu_);
+    starved_ = waiting;
+    changed_.notify_all();
+  });
+  thread_ = std::thread([this] { run(); });
+}
 
 RecordSource::~RecordSource() {
-  std::unique_lock<std::mutex> lock(mu_);
-  stopping_ = true;
-  changed_.notify_all();
-  if (stop_ && stop_->load() && !changed_.wait_for(lock, std::chrono::seconds(1), [&] { return ended_; })) {
-    thread_.detach();
-    return;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    shutdown_ = true;
+    changed_.notify_all();
   }
-  lock.unlock();
+  reader_.cancel();  // wakes a read blocked on the input
   thread_.join();
+  reader_.on_waiting({});
 }
 
 void RecordSource::run() {
+  bool at_end = false;
   try {
     while (true) {
       {
         std::unique_lock<std::mutex> lock(mu_);
-        changed_.wait(lock, [&] { return ready_.size() < capacity_ || stopping_; });
-        if (stopping_ || (stop_ && stop_->load())) break;
+        changed_.wait(lock, [&] { return ready_.size() < capacity_ || shutdown_; });
+        if (shutdown_) break;
       }
+      if (stop_requested()) break;
       auto record = prepare();
+      if (!record) {
+        at_end = !reader_.stopped();
+        break;
+      }
       std::lock_guard<std::mutex> lock(mu_);
-      if (!record) break;
-      const bool stop = stop_at_error_ && record->error;
+      const bool last = stop_at_error_ && record->error;
       ready_.push_back(std::move(record));
       changed_.notify_all();
-      if (stop) break;
+      if (last) {
+        at_end = true;  // --on-error fail: the input ends at its first bad line
+        break;
+      }
     }
   } catch (...) {
     std::lock_guard<std::mutex> lock(mu_);
@@ -51,6 +64,7 @@ void RecordSource::run() {
   }
   std::lock_guard<std::mutex> lock(mu_);
   ended_ = true;
+  at_end_ = at_end;
   changed_.notify_all();
 }
 
@@ -59,51 +73,53 @@ std::unique_ptr<Record> RecordSource::prepare() {
   auto record = std::make_unique<Record>();
   record->line = reader_.line();
   record->raw = std::string(reader_.raw());
-  auto fail = [&](const InputError& e) {
-    record->error = e;
-    record->output = error_object(e);
+  auto task = task_of_line(reader_, handler_);
+  if (auto e = error_of(task)) {
+    record->error = *e;
+    record->output = error_object(*e);
     record->done = true;
-    return std::move(record);
-  };
-  auto parsed = reader_.parsed();
-  if (auto e = error_of(parsed)) return fail(*e);
-  auto task = handler_.make_task(std::get<JsonObject>(parsed));
-  if (auto e = error_of(task)) return fail(*e);
+    return record;
+  }
   record->task = std::move(std::get<Task>(task));
-  encode(*record);
+  record->encoded = encode(record->task);
   record->logits = nan_matrix(record->task.candidates.size());
   return record;
 }
 
-void RecordSource::encode(Record& r) const {
-  r.source_part = layout_.source_part(encoder_.source(r.task.source));
+std::shared_ptr<const Encoded> RecordSource::encode(const Task& task) const {
+  auto e = std::make_shared<Encoded>();
+  e->source_part = layout_.source_part(encoder_.source(task.source));
   std::unordered_map<std::string_view, const TokenIds*> seen;
-  for (const std::string& text : r.task.candidates) {
+  for (const std::string& text : task.candidates) {
     auto it = seen.find(text);
     if (it == seen.end()) {
-      r.distinct.push_back(std::make_unique<TokenIds>(encoder_.candidate(text)));
-      it = seen.emplace(text, r.distinct.back().get()).first;
+      e->distinct.push_back(std::make_unique<TokenIds>(encoder_.candidate(text)));
+      it = seen.emplace(text, e->distinct.back().get()).first;
     }
-    r.candidate_pieces.push_back(it->second);
+    e->candidate_pieces.push_back(it->second);
   }
+  return e;
 }
 
-std::unique_ptr<Record> RecordSource::next(bool wait) {
+RecordSource::Next RecordSource::next(Wait wait) {
   std::unique_lock<std::mutex> lock(mu_);
-  if (wait) changed_.wait(lock, [&] { return !ready_.empty() || ended_; });
-  if (ready_.empty()) {
-    if (failure_) std::rethrow_exception(failure_);
-    return nullptr;
+  while (true) {
+    if (stop_requested()) return {State::Stopped, nullptr};
+    if (!ready_.empty()) {
+      auto record = std::move(ready_.front());
+      ready_.pop_front();
+      changed_.notify_all();
+      return {State::Record, std::move(record)};
+    }
+    if (ended_) {
+      if (failure_) std::rethrow_exception(failure_);
+      return {at_end_ ? State::Ended : State::Stopped, nullptr};
+    }
+    if (wait == Wait::No || (wait == Wait::WhileReading && starved_)) return {State::NotYet, nullptr};
+    // A signal handler cannot notify a condition variable: the reading thread wakes on the stop and
+    // ends (which notifies), and this timeout covers a thread busy tokenizing a long record.
+    changed_.wait_for(lock, std::chrono::milliseconds(100));
   }
-  auto record = std::move(ready_.front());
-  ready_.pop_front();
-  changed_.notify_all();
-  return record;
-}
-
-bool RecordSource::exhausted() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return ended_ && ready_.empty() && !failure_;
 }
 
 }  // namespace pairrm

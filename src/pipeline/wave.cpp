@@ -4,7 +4,8 @@
 
 namespace pairrm {
 
-Wave::Wave(std::vector<PairJob> jobs, const Layout& layout) : jobs_(std::move(jobs)), layout_(layout) {
+Wave::Wave(std::vector<PairJob> jobs, const Layout& layout)
+    : jobs_(std::move(jobs)), results_(jobs_.size(), 0.0f), layout_(layout) {
   std::stable_sort(jobs_.begin(), jobs_.end(), [](const PairJob& a, const PairJob& b) { return a.length > b.length; });
 }
 
@@ -22,9 +23,9 @@ Batch Wave::build(std::size_t begin, std::size_t end) const {
   batch.mask.reserve(static_cast<std::size_t>(batch.rows * batch.length));
   for (std::size_t k = begin; k < end; ++k) {
     const PairJob& j = jobs_[k];
-    const Record& r = *j.record;
+    const Encoded& e = *j.encoded;
     const std::size_t row_start = batch.ids.size();
-    auto markers = layout_.build(r.source_part, *r.candidate_pieces[j.pair.first], *r.candidate_pieces[j.pair.second], batch.ids);
+    auto markers = layout_.build(e.source_part, *e.candidate_pieces[j.pair.first], *e.candidate_pieces[j.pair.second], batch.ids);
     const std::size_t used = batch.ids.size() - row_start;
     batch.ids.resize(row_start + static_cast<std::size_t>(batch.length), layout_.tokens().pad);
     batch.mask.insert(batch.mask.end(), used, 1);
@@ -35,10 +36,14 @@ Batch Wave::build(std::size_t begin, std::size_t end) const {
 }
 
 void Wave::deliver(std::size_t begin, std::size_t end, const std::vector<float>& logits) {
-  // Every pair owns its matrix cell, so workers delivering disjoint rows never write the same memory.
-  for (std::size_t k = begin; k < end; ++k) {
+  std::copy(logits.begin(), logits.begin() + static_cast<std::ptrdiff_t>(end - begin),
+            results_.begin() + static_cast<std::ptrdiff_t>(begin));
+}
+
+void Wave::apply() const {
+  for (std::size_t k = 0; k < jobs_.size(); ++k) {
     const PairJob& j = jobs_[k];
-    j.record->logits[j.pair.first][j.pair.second] = logits[k - begin];
+    j.record->logits[j.pair.first][j.pair.second] = results_[k];
   }
 }
 
@@ -52,10 +57,11 @@ std::vector<Record*> Wave::records() const {
 
 std::vector<PairJob> next_jobs(Record& record, const Layout& layout) {
   std::vector<PairJob> jobs;
+  const Encoded& e = *record.encoded;
   for (const PairRequest& p : record.task.planner->next_round(record.logits)) {
-    const std::size_t len = layout.pair_length(record.source_part.size(), record.candidate_pieces[p.first]->size(),
-                                               record.candidate_pieces[p.second]->size());
-    jobs.push_back({&record, p, len});
+    const std::size_t len =
+        layout.pair_length(e.source_part.size(), e.candidate_pieces[p.first]->size(), e.candidate_pieces[p.second]->size());
+    jobs.push_back({&record, record.encoded, p, len});
   }
   return jobs;
 }

@@ -7,6 +7,22 @@
 
 namespace pairrm {
 
+namespace {
+// The failure as the caller sees it: the device named, the kind kept (OutOfMemory stays one).
+std::exception_ptr named(const Scorer& scorer) {
+  const std::string device = scorer.name();
+  try {
+    throw;
+  } catch (const OutOfMemory& e) {
+    return std::make_exception_ptr(OutOfMemory(device + ": " + e.what()));
+  } catch (const Error& e) {
+    return std::make_exception_ptr(Error(device + ": " + e.what()));
+  } catch (...) {
+    return std::current_exception();  // not ours: a bug, reported as one
+  }
+}
+}  // namespace
+
 DevicePool::DevicePool(std::vector<Scorer*> scorers, std::size_t max_tokens, std::function<void(const BatchDone&)> on_batch)
     : scorers_(std::move(scorers)), on_batch_(std::move(on_batch)), max_tokens_(max_tokens) {
   if (scorers_.empty()) throw Error("no scorer given to the device pool (this is a bug)");
@@ -18,35 +34,35 @@ DevicePool::~DevicePool() {
   for (auto& t : threads_) t.join();
 }
 
-void DevicePool::rethrow_locked() const {
+void DevicePool::settle_locked(std::unique_lock<std::mutex>& lock) {
+  in_flight_ -= queue_.size();
+  queue_.clear();
+  changed_.notify_all();
+  changed_.wait(lock, [&] { return in_flight_ == 0; });
   if (failure_) std::rethrow_exception(failure_);
 }
 
-void DevicePool::submit(WorkSet& set, std::size_t begin, std::size_t end, Batch batch) {
+void DevicePool::submit(std::shared_ptr<WorkSet> set, std::size_t begin, std::size_t end, Batch batch) {
   std::unique_lock<std::mutex> lock(mu_);
   changed_.wait(lock, [&] { return queue_.size() < 2 * scorers_.size() || failure_ || closed_; });
-  rethrow_locked();
+  if (failure_) settle_locked(lock);
   if (closed_) throw Error("a batch was submitted to a closed device pool (this is a bug)");
-  queue_.push_back({&set, begin, end, std::move(batch)});
+  queue_.push_back({std::move(set), begin, end, std::move(batch)});
   ++in_flight_;
   changed_.notify_all();
 }
 
-bool DevicePool::wait(const std::atomic<int>* stop) {
+bool DevicePool::wait(const StopSignal* stop) {
   std::unique_lock<std::mutex> lock(mu_);
   const auto done = [&] { return in_flight_ == 0 || failure_; };
-  // A signal handler cannot notify a condition variable: poll the stop flag.
+  // A signal handler cannot notify a condition variable: look at the stop every 50 ms.
   while (!changed_.wait_for(lock, std::chrono::milliseconds(50), done)) {
-    if (stop && stop->load()) {
-      in_flight_ -= queue_.size();
-      queue_.clear();
-      changed_.notify_all();
-      changed_.wait(lock, done);
-      rethrow_locked();
+    if (stop && stop->value()) {
+      settle_locked(lock);
       return false;
     }
   }
-  rethrow_locked();
+  if (failure_) settle_locked(lock);
   return true;
 }
 
@@ -81,9 +97,11 @@ void DevicePool::work(Scorer& scorer) {
     try {
       score(scorer, item);
     } catch (...) {
+      auto failure = named(scorer);
       std::lock_guard<std::mutex> lock(mu_);
-      if (!failure_) failure_ = std::current_exception();
+      if (!failure_) failure_ = failure;
     }
+    item = {};  // the work set is let go before the batch counts as done
     std::lock_guard<std::mutex> lock(mu_);
     --in_flight_;
     changed_.notify_all();

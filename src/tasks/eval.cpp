@@ -10,6 +10,10 @@
 
 namespace pairrm {
 
+namespace {
+constexpr std::string_view kNoSubset = "all";  // the subset of lines that name none
+}  // namespace
+
 Result<Task> EvalHandler::make_task(const JsonObject& object) {
   auto chosen = object.string(options_.chosen_key);
   if (auto e = error_of(chosen)) return *e;
@@ -22,8 +26,21 @@ Result<Task> EvalHandler::make_task(const JsonObject& object) {
   if (auto e = error_of(made)) return *e;
   Task& task = std::get<Task>(made);
   task.planner = make_fixed_planner(2, {{0, 1}, {1, 0}});
-  task.state = std::string(std::get<std::optional<std::string_view>>(subset).value_or("all"));  // the subset
+  task.state = std::string(std::get<std::optional<std::string_view>>(subset).value_or(kNoSubset));  // the subset
   return made;
+}
+
+void EvalHandler::resumed(std::string_view output_line) {
+  simdjson::dom::parser parser;
+  simdjson::padded_string padded(output_line);
+  simdjson::dom::object obj;
+  bool correct = false;
+  if (parser.parse(padded).get_object().get(obj) || obj["correct"].get_bool().get(correct)) return;  // an error record
+  std::string_view subset = kNoSubset;
+  if (obj[options_.subset_key].get_string().get(subset)) subset = kNoSubset;
+  SubsetCount& c = counts_[std::string(subset)];
+  ++c.n;
+  c.correct += correct;
 }
 
 std::string EvalHandler::finish(std::string_view raw, const Task& task, const Matrix& m) {

@@ -12,4 +12,10 @@ Result<Task> rendered_task(const JsonObject& object, std::string_view prompt_key
   return task;
 }
 
+Result<Task> task_of_line(JsonlReader& reader, RecordHandler& handler) {
+  auto parsed = reader.parsed();
+  if (auto e = error_of(parsed)) return *e;
+  return handler.make_task(std::get<JsonObject>(parsed));
+}
+
 }  // namespace pairrm

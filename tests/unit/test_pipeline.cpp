@@ -4,65 +4,17 @@
 #include <sstream>
 
 #include "helpers.hpp"
+#include "pipeline_fixtures.hpp"
 #include "pairrm/tasks/compare.hpp"
 #include "pairrm/pipeline/pipeline.hpp"
 #include "pairrm/tasks/rank.hpp"
 
 using namespace pairrm;
+using pairrm::test::FakeScorer;
+using pairrm::test::encoder;
+using pairrm::test::recipe;
 
 namespace {
-
-const Tokenizer& tokenizer() {
-  static Tokenizer t(test::read_file(PAIRRM_SPM_MODEL));
-  return t;
-}
-
-const TextEncoder& encoder() {
-  static Recipe r = [] {
-    Recipe x;
-    x.name = "pairrm";
-    return x;
-  }();
-  static TextEncoder e(tokenizer(), r);
-  return e;
-}
-
-// A stand-in model: the logit depends only on the pair's own ids, never on the batch. It also
-// checks the layout invariants of every row it gets.
-class FakeScorer : public Scorer {
- public:
-  std::size_t calls = 0, rows = 0, fail_above = 0;
-  std::vector<float> score(const Batch& b) override {
-    ++calls;
-    if (fail_above && static_cast<std::size_t>(b.rows) > fail_above) throw OutOfMemory("injected");
-    rows += b.rows;
-    std::vector<float> out;
-    for (int64_t r = 0; r < b.rows; ++r) {
-      const int64_t* ids = &b.ids[r * b.length];
-      const int64_t* mask = &b.mask[r * b.length];
-      const int64_t* m = &b.markers[r * 3];
-      CHECK(ids[m[0]] == 128001);
-      CHECK(ids[m[1]] == 128002);
-      CHECK(ids[m[2]] == 128003);
-      int64_t used = 0;
-      for (int64_t k = 0; k < b.length; ++k) used += mask[k];
-      for (int64_t k = used; k < b.length; ++k) CHECK(ids[k] == 0);
-      auto segment = [&](int64_t from, int64_t to) {
-        double s = 0;
-        for (int64_t k = from; k < to; ++k) s += static_cast<double>(ids[k] % 97);
-        return s / 100.0;
-      };
-      out.push_back(static_cast<float>(segment(m[1], m[2]) - segment(m[2], used) + 0.125));
-    }
-    return out;
-  }
-};
-
-Recipe recipe() {
-  Recipe r;
-  r.name = "pairrm";
-  return r;
-}
 
 std::string run(const std::string& input, RecordHandler& h, PipelineOptions o, FakeScorer& scorer, Summary* sum = nullptr) {
   std::istringstream in(input);

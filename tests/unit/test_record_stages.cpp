@@ -1,7 +1,9 @@
 // The pipeline's parts alone: the record window, the reading stage, the wave (batch scheduler).
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <chrono>
+#include <cmath>
 #include <sstream>
 #include <thread>
 
@@ -22,6 +24,16 @@ Recipe pairrm_recipe() {
   r.name = "pairrm";
   return r;
 }
+// Counts the tasks made: how far the reading stage has got, read safely from another thread.
+class CountingHandler : public CompareHandler {
+ public:
+  CountingHandler() : CompareHandler(CompareOptions{}) {}
+  Result<Task> make_task(const JsonObject& object) override {
+    ++made;
+    return CompareHandler::make_task(object);
+  }
+  std::atomic<int> made{0};
+};
 std::unique_ptr<Record> record(std::size_t line, bool done) {
   auto r = std::make_unique<Record>();
   r->line = line;
@@ -50,27 +62,29 @@ TEST_CASE("reading stage: records in input order, bad lines as finished error re
   for (int i = 0; i < 40; ++i) input += i == 5 ? "not json\n" : R"({"prompt":"p","a":"x y","b":"z"})" "\n";
   std::istringstream in(input);
   JsonlReader reader(in);
-  CompareHandler handler(CompareOptions{});
+  CountingHandler handler;
   const Recipe recipe = pairrm_recipe();
   const TextEncoder encoder(tokenizer(), recipe);
   const Layout layout(recipe, SpecialTokens{});
   RecordSource source(reader, handler, encoder, layout, 4, false);
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  CHECK(reader.line() <= 5);  // at most `capacity` records ahead (4 queued + 1 being read)
+  CHECK(handler.made <= 5);  // at most `capacity` records ahead (4 queued + 1 being made)
   std::size_t expected = 1;
-  while (auto r = source.next(true)) {
+  RecordSource::Next next;
+  while ((next = source.next(RecordSource::Wait::ForRecord)).state == RecordSource::State::Record) {
+    const auto& r = next.record;
     CHECK(r->line == expected++);
     if (r->line == 6) {
       CHECK(r->done);
       CHECK(r->error.has_value());
     } else {
       CHECK_FALSE(r->done);
-      CHECK(r->candidate_pieces.size() == 2);
-      CHECK(*r->candidate_pieces[0] == tokenizer().encode("x y"));
+      CHECK(r->encoded->candidate_pieces.size() == 2);
+      CHECK(*r->encoded->candidate_pieces[0] == tokenizer().encode("x y"));
     }
   }
+  CHECK(next.state == RecordSource::State::Ended);
   CHECK(expected == 41);
-  CHECK(source.exhausted());
 }
 
 TEST_CASE("reading stage with --on-error fail: nothing is read after the first bad line") {
@@ -81,10 +95,10 @@ TEST_CASE("reading stage with --on-error fail: nothing is read after the first b
   const TextEncoder encoder(tokenizer(), recipe);
   const Layout layout(recipe, SpecialTokens{});
   RecordSource source(reader, handler, encoder, layout, 8, true);
-  CHECK(source.next(true)->line == 1);
-  auto bad = source.next(true);
-  CHECK(bad->error->field == "a");
-  CHECK(source.next(true) == nullptr);
+  CHECK(source.next(RecordSource::Wait::ForRecord).record->line == 1);
+  auto bad = source.next(RecordSource::Wait::ForRecord);
+  CHECK(bad.record->error->field == "a");
+  CHECK(source.next(RecordSource::Wait::ForRecord).state == RecordSource::State::Ended);
   CHECK(reader.line() == 2);
 }
 
@@ -96,10 +110,12 @@ TEST_CASE("wave: longest pairs first, batches under the budget, logits into the 
   for (int i = 0; i < 3; ++i) {
     auto r = std::make_unique<Record>();
     r->line = static_cast<std::size_t>(i + 1);
-    r->source_part = layout.source_part(TokenIds(static_cast<std::size_t>(10 * (i + 1)), 500));
-    r->distinct.push_back(std::make_unique<TokenIds>(TokenIds(5, 600)));
-    r->distinct.push_back(std::make_unique<TokenIds>(TokenIds(7, 601)));
-    r->candidate_pieces = {r->distinct[0].get(), r->distinct[1].get()};
+    auto e = std::make_shared<Encoded>();
+    e->source_part = layout.source_part(TokenIds(static_cast<std::size_t>(10 * (i + 1)), 500));
+    e->distinct.push_back(std::make_unique<TokenIds>(TokenIds(5, 600)));
+    e->distinct.push_back(std::make_unique<TokenIds>(TokenIds(7, 601)));
+    e->candidate_pieces = {e->distinct[0].get(), e->distinct[1].get()};
+    r->encoded = e;
     r->task.planner = make_full_planner(2);
     r->logits = nan_matrix(2);
     auto next = next_jobs(*r, layout);
@@ -119,8 +135,14 @@ TEST_CASE("wave: longest pairs first, batches under the budget, logits into the 
     covered += e - b;
   }
   CHECK(covered == 6);
-  // The longest record (line 3) comes first; each cell got exactly its own row's value.
-  CHECK(records[2]->logits[0][1] + records[2]->logits[1][0] == doctest::Approx(0 + 1));
-  CHECK(records[0]->logits[0][1] + records[0]->logits[1][0] == doctest::Approx(4 + 5));
+  CHECK(std::isnan(records[2]->logits[0][1]));  // nothing reaches a record before apply()
+  wave.apply();
+  // Longest record (line 3) first, its pairs in arrival order; each cell got exactly its own row.
+  CHECK(records[2]->logits[0][1] == 0);
+  CHECK(records[2]->logits[1][0] == 1);
+  CHECK(records[1]->logits[0][1] == 2);
+  CHECK(records[1]->logits[1][0] == 3);
+  CHECK(records[0]->logits[0][1] == 4);
+  CHECK(records[0]->logits[1][0] == 5);
   CHECK(wave.records().front()->line == 1);
 }

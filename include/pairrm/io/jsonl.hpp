@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <istream>
 #include <memory>
 #include <optional>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "pairrm/error.hpp"
+#include "pairrm/io/byte_input.hpp"
 
 namespace simdjson::dom {
 class object;
@@ -55,22 +57,37 @@ class JsonObject {
 
 class JsonlReader {
  public:
-  // first_line: the number of the stream's first line; byte_limit: stop after this many bytes (a
-  // shard's range; the stream is positioned at its start).
+  // first_line: the number of the input's first line; byte_limit: no line starts after this many
+  // bytes (a shard's range; the input is positioned at its start).
+  explicit JsonlReader(ByteInput& in, std::size_t first_line = 1, std::size_t byte_limit = SIZE_MAX);
+  // In-memory input (tests, one record from flags).
   explicit JsonlReader(std::istream& in, std::size_t first_line = 1, std::size_t byte_limit = SIZE_MAX);
   // Lines longer than this are read past, keeping only their start, and parsed() reports them: a
   // line without end cannot exhaust memory.
   void set_max_line_bytes(std::size_t n) { max_line_bytes_ = n; }
   ~JsonlReader();
-  // Reads the next line; false at end of input. Then raw() is the line (without its newline) and
-  // parsed() is the object or the error that names what is wrong with it.
+  // Reads the next line; false at the end of the input or when reading was stopped (stopped()).
+  // Then raw() is the line (without its newline) and parsed() is the object or the error that
+  // names what is wrong with it.
   bool next();
+  // True when next() returned false because the input's read was stopped or cancelled, not because
+  // the input ended.
+  bool stopped() const { return stopped_; }
+  // From any thread: a next() blocked on the input returns false (stopped) now.
+  void cancel() noexcept { input_->cancel(); }
+  // See ByteInput::on_waiting.
+  void on_waiting(std::function<void(bool)> hook) { input_->on_waiting(std::move(hook)); }
   std::string_view raw() const { return raw_; }
   std::size_t line() const { return line_; }
   Result<JsonObject> parsed();
 
  private:
-  std::istream& in_;
+  static constexpr std::size_t kBufferBytes = std::size_t{1} << 16;
+  std::unique_ptr<ByteInput> owned_input_;
+  ByteInput* input_;
+  std::vector<char> buffer_;
+  std::size_t pos_ = 0, len_ = 0;  // unread bytes: buffer_[pos_, len_)
+  bool stopped_ = false;
   std::string raw_;
   std::size_t line_ = 0;
   std::size_t bytes_left_;

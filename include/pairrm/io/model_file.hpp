@@ -12,10 +12,14 @@ struct ModelFile {
   std::string path;
   ModelInfo info;
   std::string spm_model;  // the SentencePiece model bytes
+  // The model's identity for run manifests and summaries: SHA-256 over every record of the archive
+  // (name, size, bytes) in name order, made in the same pass that checks the weights.
+  std::string sha256;
 };
 
 // Throws pairrm::Error naming the file, what is wrong and what to do: missing, not a model file
-// (or truncated), a format version this build does not read, a tokenizer that fails its hash.
+// (or truncated), a format version this build does not read, weights or a tokenizer that fail their
+// hash. Reads the whole file once.
 ModelFile read_model_file(const std::string& path);
 
 }  // namespace pairrm

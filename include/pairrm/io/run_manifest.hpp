@@ -4,8 +4,10 @@
 // It is rewritten atomically after each flush of the output, never claiming lines not on disk.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -34,10 +36,11 @@ std::optional<std::string> resume_conflict(const RunManifest& stored, const RunM
 
 // The output file of an interrupted run: drops a torn last line (no newline, or not a JSON object),
 // truncating the file, and counts the complete lines and the error records among them ({"error":
-// ...} alone: an output line of a good record always has more keys). Throws Error naming the file.
+// ...} alone: an output line of a good record always has more keys), handing each kept line to
+// `each`. Throws Error naming the file.
 struct OutputLines {
   std::size_t lines = 0, errors = 0;
 };
-OutputLines keep_complete_lines(const std::string& output);
+OutputLines keep_complete_lines(const std::string& output, const std::function<void(std::string_view)>& each = {});
 
 }  // namespace pairrm

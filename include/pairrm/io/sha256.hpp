@@ -1,5 +1,5 @@
-// SHA-256, hex encoded (OpenSSL's libcrypto does the work): of a byte string, of a file, and
-// incrementally (a run's input prefix, docs/cluster.md).
+// SHA-256, hex encoded (OpenSSL's libcrypto does the work): of a byte string, and incrementally
+// (a run's input prefix, docs/cluster.md).
 #pragma once
 
 #include <memory>
@@ -9,8 +9,6 @@
 namespace pairrm {
 
 std::string sha256_hex(std::string_view data);
-// Of a whole file, read in blocks. Throws Error naming the file when it cannot be read.
-std::string sha256_file_hex(const std::string& path);
 
 class Sha256 {
  public:

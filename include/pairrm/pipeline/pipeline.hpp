@@ -9,7 +9,6 @@
 // input.
 #pragma once
 
-#include <atomic>
 #include <cstddef>
 #include <string>
 #include <functional>
@@ -18,6 +17,7 @@
 
 #include "pairrm/choices.hpp"
 #include "pairrm/io/jsonl.hpp"
+#include "pairrm/io/stop_signal.hpp"
 #include "pairrm/runtime/scorer.hpp"
 #include "pairrm/schedule/batcher.hpp"
 #include "pairrm/tasks/task.hpp"
@@ -46,9 +46,11 @@ struct PipelineOptions {
   std::size_t window_records = 512;   // records held at once
   std::size_t window_pairs = 32768;   // pending pairs that stop further admission
   OnError on_error = OnError::Skip;
-  // When *stop becomes non-zero (a signal number), reading stops, batches not yet running are
-  // dropped, the finished lines are written in order, and run_pipeline returns with stopped_by set.
-  const std::atomic<int>* stop = nullptr;
+  // Once a stop is requested (the value: a signal number), reading stops, batches not yet running
+  // are dropped, the finished lines are written in order, and run_pipeline returns with stopped_by
+  // set. The reader's input should observe the same signal (FdInput), so a silent pipe cannot hold
+  // the stop up.
+  const StopSignal* stop = nullptr;
   OutputJournal* journal = nullptr;
   std::string output_name = "stdout";  // for the message when a write fails
 };
@@ -57,11 +59,11 @@ struct Summary {
   std::size_t records = 0, errors = 0, pairs = 0, batches = 0;
   std::size_t tokens = 0, padded_tokens = 0;  // real ids vs rows x length over all batches
   std::size_t written = 0, bytes_written = 0;  // output lines so far, and their input lines' bytes
-  int stopped_by = 0;                          // the stop value that ended the run early, or 0
+  int stopped_by = 0;  // the stop value when a stop ended the run before the input's end, else 0
 };
 
 // Runs everything in `in` and writes one line per input line to `out`, in input order, flushed
-// after each wave. With OnError::Fail the first bad record throws Error once the lines before it
+// as soon as lines are finished (a record that arrives alone is scored at once). With OnError::Fail the first bad record throws Error once the lines before it
 // are written. The first scorer runs on the calling thread. `progress` gets a snapshot after each
 // batch and each wave, one call at a time, from the thread that finished it.
 Summary run_pipeline(JsonlReader& in, std::ostream& out, RecordHandler& handler, const TextEncoder& encoder,

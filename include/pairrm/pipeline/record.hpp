@@ -15,6 +15,14 @@
 
 namespace pairrm {
 
+// A record's texts as ids, made once by the reading stage and then only read. Shared: a batch in
+// flight keeps the encodings of its rows alive on its own (pipeline/wave.hpp).
+struct Encoded {
+  TokenIds source_part;                             // the layout's source part
+  std::vector<const TokenIds*> candidate_pieces;    // into `distinct`, one per candidate
+  std::vector<std::unique_ptr<TokenIds>> distinct;  // each distinct candidate text encoded once
+};
+
 struct Record {
   std::size_t line = 0;
   std::string raw;     // the input line without its newline
@@ -22,10 +30,8 @@ struct Record {
   bool done = false;
   std::optional<InputError> error;  // a bad line: `output` is its error record
   Task task;
-  TokenIds source_part;                             // the layout's source part
-  std::vector<const TokenIds*> candidate_pieces;    // into `distinct`, one per candidate
-  std::vector<std::unique_ptr<TokenIds>> distinct;  // each distinct candidate text encoded once
-  Matrix logits;
+  std::shared_ptr<const Encoded> encoded;
+  Matrix logits;  // written by the driving thread only (Wave::apply)
 };
 
 class RecordWindow {

@@ -1,10 +1,13 @@
 // The reading and tokenizing stage: a thread that reads input lines, parses them, makes each
-// record's task (RecordHandler::make_task) and encodes its texts, running ahead of scoring so that
-// the model never waits for the tokenizer. Records come out in input order through a queue of
-// `capacity` records; a bad line comes out as a finished record holding its error record.
+// record's task (the one line-to-task step, tasks/task.hpp) and encodes its texts, running ahead of
+// scoring so that the model never waits for the tokenizer. Records come out in input order through
+// a queue of `capacity` records; a bad line comes out as a finished record holding its error record.
+//
+// Three outcomes, never confused: a record, the end of the input (it was read to its end), or
+// stopped (a stop was requested, or the source was shut down, before the end). A run is complete
+// only after the end.
 #pragma once
 
-#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -14,6 +17,7 @@
 #include <thread>
 
 #include "pairrm/io/jsonl.hpp"
+#include "pairrm/io/stop_signal.hpp"
 #include "pairrm/pipeline/record.hpp"
 #include "pairrm/text/layout.hpp"
 #include "pairrm/text/text_encoder.hpp"
@@ -22,26 +26,36 @@ namespace pairrm {
 
 class RecordSource {
  public:
+  enum class State { Record, NotYet, Ended, Stopped };
+  // How long next() waits when no record is queued: not at all; until there is one (or the end,
+  // or a stop); or while the stage is reading and tokenizing, but not while it waits for the
+  // producer (a file never makes it wait; a pipe whose writer is thinking does).
+  enum class Wait { No, ForRecord, WhileReading };
+  struct Next {
+    State state;
+    std::unique_ptr<Record> record;  // with State::Record
+  };
+
   // stop_at_error: read nothing after the first bad line (--on-error fail).
-  // stop: when it becomes non-zero, nothing more is read (the input ends there).
+  // stop: once requested, nothing more is read; the reader's input must observe it too (FdInput).
   RecordSource(JsonlReader& reader, RecordHandler& handler, const TextEncoder& encoder, const Layout& layout,
-               std::size_t capacity, bool stop_at_error, const std::atomic<int>* stop = nullptr);
-  // Stops reading and joins the thread; after a stop, a thread blocked reading a pipe is given a
-  // second and then left behind (the process is about to exit).
+               std::size_t capacity, bool stop_at_error, const StopSignal* stop = nullptr);
+  // Shuts the stage down: a read blocked on a silent pipe is cancelled, and the thread is joined
+  // (never left behind).
   ~RecordSource();
   RecordSource(const RecordSource&) = delete;
   RecordSource& operator=(const RecordSource&) = delete;
 
-  // The next record; with wait = false, nullptr when none is ready yet. nullptr at the end of the
-  // input. Rethrows what stopped the reading thread (an I/O or tokenizer error).
-  std::unique_ptr<Record> next(bool wait);
-  // True once the input is exhausted and every record has been taken.
-  bool exhausted() const;
+  // The next record in input order, or NotYet as `wait` says. A requested stop is seen within
+  // 100 ms even while the thread is busy: Stopped at once, even with records queued. Rethrows what
+  // ended the reading thread (an I/O or tokenizer error) once the queue is empty.
+  Next next(Wait wait);
 
  private:
   void run();
   std::unique_ptr<Record> prepare();
-  void encode(Record& record) const;
+  std::shared_ptr<const Encoded> encode(const Task& task) const;
+  bool stop_requested() const { return stop_ && stop_->value(); }
 
   JsonlReader& reader_;
   RecordHandler& handler_;
@@ -49,11 +63,14 @@ class RecordSource {
   const Layout& layout_;
   const std::size_t capacity_;
   const bool stop_at_error_;
-  const std::atomic<int>* stop_;
-  mutable std::mutex mu_;
+  const StopSignal* stop_;
+  std::mutex mu_;
   std::condition_variable changed_;
   std::deque<std::unique_ptr<Record>> ready_;
-  bool ended_ = false, stopping_ = false;
+  bool starved_ = false;   // the thread waits for the producer
+  bool ended_ = false;     // the thread is done (end, stop, error or shutdown)
+  bool at_end_ = false;    // ... because the input ended
+  bool shutdown_ = false;  // the destructor asked the thread to finish
   std::exception_ptr failure_;
   std::thread thread_;
 };

@@ -4,7 +4,10 @@
 // back to the set. When a device runs out of memory, its worker splits the batch in two (the set
 // rebuilds each half), halves the pool's token budget for the batches still to be cut, and goes
 // on: nothing is lost or scored twice. A single row that does not fit, or any other error, stops
-// the pool; submit() and wait() then rethrow it.
+// the pool: queued batches are dropped, the batches other devices are running are waited for, and
+// only then do submit() and wait() rethrow it, with the device named. So when either returns or
+// throws, no worker is touching a work set, and the pool holds a shared reference to every set it
+// still has a batch of: a caller that unwinds frees nothing a device is writing into.
 //
 // Threading contract: the worker of the first scorer is the thread that calls serve() (the CLI's
 // main thread, so a one-device run has no extra thread), the others are threads the pool starts. WorkSet::build and WorkSet::deliver run on the
@@ -12,16 +15,17 @@
 // lock held, so calls never overlap: keep it short.
 #pragma once
 
-#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
 #include <exception>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
 
+#include "pairrm/io/stop_signal.hpp"
 #include "pairrm/runtime/scorer.hpp"
 
 namespace pairrm {
@@ -44,12 +48,13 @@ class DevicePool {
   DevicePool(const DevicePool&) = delete;
   DevicePool& operator=(const DevicePool&) = delete;
 
-  // Queues a built batch; blocks while two per device are waiting. Rethrows a worker's failure.
-  void submit(WorkSet& set, std::size_t begin, std::size_t end, Batch batch);
-  // Returns true when every submitted batch is scored; rethrows a worker's failure. When *stop
-  // becomes non-zero first, drops the batches not yet taken, waits for those being scored, and
-  // returns false.
-  bool wait(const std::atomic<int>* stop = nullptr);
+  // Queues a built batch; blocks while two per device are waiting. Rethrows a worker's failure
+  // (after the other workers' batches are done).
+  void submit(std::shared_ptr<WorkSet> set, std::size_t begin, std::size_t end, Batch batch);
+  // Returns true when every submitted batch is scored; rethrows a worker's failure (after the other
+  // workers' batches are done). When a stop is requested first, drops the batches not yet taken,
+  // waits for those being scored, and returns false.
+  bool wait(const StopSignal* stop = nullptr);
   // The token budget for cutting batches: the starting one, halved after each out-of-memory split.
   std::size_t max_tokens() const;
   // Runs the first scorer's worker on the calling thread until close().
@@ -60,13 +65,14 @@ class DevicePool {
 
  private:
   struct Item {
-    WorkSet* set;
+    std::shared_ptr<WorkSet> set;
     std::size_t begin, end;
     Batch batch;
   };
   void work(Scorer& scorer);
   void score(Scorer& scorer, Item& item);
-  void rethrow_locked() const;
+  // Drops the queue and waits for the running batches, then rethrows the failure (if any).
+  void settle_locked(std::unique_lock<std::mutex>& lock);
 
   std::vector<Scorer*> scorers_;
   std::function<void(const BatchDone&)> on_batch_;

@@ -29,6 +29,7 @@ class Engine : public Scorer {
   bool on_gpu() const;
   std::string device() const;
   std::string dtype() const;
+  std::string name() const override { return device(); }
 
  private:
   struct Impl;

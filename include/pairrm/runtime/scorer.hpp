@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace pairrm {
@@ -20,6 +21,8 @@ class Scorer {
   // logits[r] > 0 means row r's candidate1 is better. Throws OutOfMemory when the batch does not
   // fit (the caller splits it), Error otherwise. One thread calls a given scorer at a time.
   virtual std::vector<float> score(const Batch& batch) = 0;
+  // The device, for messages ("cuda:1").
+  virtual std::string name() const { return "device"; }
 };
 
 }  // namespace pairrm

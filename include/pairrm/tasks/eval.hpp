@@ -36,6 +36,8 @@ class EvalHandler : public RecordHandler {
   explicit EvalHandler(EvalOptions options) : options_(std::move(options)) {}
   Result<Task> make_task(const JsonObject& object) override;
   std::string finish(std::string_view raw, const Task& task, const Matrix& logits) override;
+  // A line an earlier run wrote (--resume): counted as finish() counted it.
+  void resumed(std::string_view output_line) override;
   const std::map<std::string, SubsetCount>& counts() const { return counts_; }
 
  private:

@@ -31,7 +31,14 @@ class RecordHandler {
   virtual Result<Task> make_task(const JsonObject& object) = 0;
   // The output line (no newline) of a finished record.
   virtual std::string finish(std::string_view raw, const Task& task, const Matrix& logits) = 0;
+  // An output line an earlier run wrote, kept by --resume in place of finish(): handlers that
+  // total their output (eval's accuracy table) count it too.
+  virtual void resumed(std::string_view output_line) { (void)output_line; }
 };
+
+// The one line-to-task step: the reader's current line parsed and made into `handler`'s task, or
+// the error that names the line and field.
+Result<Task> task_of_line(JsonlReader& reader, RecordHandler& handler);
 
 // The render-then-task step every subcommand shares: the record's prompt (or "messages") and the
 // candidates' final turns rendered per the model's template. The caller sets the planner.

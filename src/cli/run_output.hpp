@@ -1,0 +1,54 @@
+// Where a record run's lines go: stdout (or a device or pipe), or -o FILE with its run manifest,
+// which --resume continues (docs/cluster.md). Nothing is opened for writing until open(), which the
+// run calls once the model and its engines have loaded.
+#pragma once
+
+#include <fstream>
+#include <functional>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <string_view>
+
+#include "commands.hpp"
+#include "pairrm/io/jsonl.hpp"
+#include "pairrm/io/run_manifest.hpp"
+#include "run_journal.hpp"
+
+namespace pairrm::cli {
+
+class RunOutput {
+ public:
+  // Checks --resume against -o. With --resume and an existing FILE: checks its manifest against
+  // `run`, trims FILE to its complete lines and hands each kept line to `kept` (eval recounts them).
+  RunOutput(const CommonOptions& common, RunManifest run, const std::function<void(std::string_view)>& kept);
+
+  bool to_file() const { return to_file_; }
+  // --resume of a run that had finished: nothing to do.
+  bool already_complete() const { return already_complete_; }
+  // Lines an earlier run wrote (resume), and the error records among them.
+  const OutputLines& kept() const { return kept_; }
+
+  // Opens the output: appends when resuming, else replaces FILE.
+  std::ostream& open();
+  // Resuming: reads (and hashes) the input lines the kept lines answer. Throws when the input is
+  // shorter or its first lines changed.
+  void skip_answered(JsonlReader& reader);
+  // The manifest bookkeeping for the pipeline; null for stdout.
+  OutputJournal* journal() { return journal_.get(); }
+  // Every line is written: the manifest says so (FILE), or the output is flushed and checked.
+  void complete();
+
+ private:
+  const CommonOptions& common_;
+  RunManifest run_;
+  bool to_file_ = false, resuming_ = false, already_complete_ = false;
+  OutputLines kept_;
+  std::size_t check_lines_ = 0;  // the manifest's lines_done, whose input hash is checked
+  std::string check_sha_;
+  std::ofstream file_;
+  std::ostream* out_ = nullptr;
+  std::unique_ptr<RunJournal> journal_;
+};
+
+}  // namespace pairrm::cli
