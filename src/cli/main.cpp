@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 
 #include "pairrm/error.hpp"
+#include "signals.hpp"
 #include "subcommands.hpp"
 
 #ifdef PAIRRM_JEMALLOC
@@ -47,6 +48,11 @@ int main(int argc, char** argv) {
       if (s.app->parsed()) return s.run();
     }
   } catch (const pairrm::Error& e) {
+    // A stop (signals.hpp) that interrupted an export or a model load ends with 128 + signal.
+    if (const int sig = pairrm::cli::requested_stop()) {
+      std::fprintf(stderr, "pairrm: stopped by signal %d (%s)\n", sig, e.what());
+      return 128 + sig;
+    }
     std::fprintf(stderr, "pairrm: error: %s\n", e.what());
     return 1;
   } catch (const std::exception& e) {

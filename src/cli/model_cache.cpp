@@ -1,6 +1,7 @@
 #include "model_cache.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -20,6 +21,7 @@
 #include "pairrm/io/model_file.hpp"
 #include "pairrm/io/model_info.hpp"
 #include "pairrm/io/sha256.hpp"
+#include "signals.hpp"
 
 namespace fs = std::filesystem;
 
@@ -98,8 +100,17 @@ int run_exporter(const std::vector<std::string>& args) {
     ::execv(argv[0], argv.data());
     ::_exit(127);
   }
+  // A stop (SIGTERM, Ctrl-C) ends the export too: the exporter is told, and waited for.
   int status = 0;
-  ::waitpid(pid, &status, 0);
+  bool told = false;
+  while (::waitpid(pid, &status, WNOHANG) == 0) {
+    if (requested_stop() && !told) {
+      ::kill(pid, SIGTERM);
+      told = true;
+    }
+    ::usleep(50 * 1000);
+  }
+  if (told) throw Error("the export was stopped by a signal");
   return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }
 
@@ -110,8 +121,14 @@ void export_to(const fs::path& target, const std::vector<std::string>& source_ar
   if (!quiet) std::fprintf(stderr, "pairrm: exporting %s into the model cache (once): %s\n", what.c_str(), target.c_str());
   std::vector<std::string> args = source_args;
   args.insert(args.end(), {"-o", tmp.string()});
-  const int rc = run_exporter(args);
   std::error_code ec;
+  int rc = 1;
+  try {
+    rc = run_exporter(args);
+  } catch (const Error&) {
+    fs::remove(tmp, ec);
+    throw;
+  }
   if (rc != 0 || !fs::exists(tmp)) {
     fs::remove(tmp, ec);
     throw Error("cannot export " + what + " (the exporter's message is above). Offline or without Hub access: "

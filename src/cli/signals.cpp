@@ -29,4 +29,6 @@ const StopSignal& install_stop_signals() {
   return stop;
 }
 
+int requested_stop() { return g_stop ? g_stop->value() : 0; }
+
 }  // namespace pairrm::cli

@@ -7,7 +7,10 @@
 
 namespace pairrm::cli {
 
-// Installs the handlers (once) and returns the stop they request.
+// Installs the handlers (once) and returns the stop they request. The record subcommands install
+// them before any model work; the others keep the default (a signal ends them at once).
 const StopSignal& install_stop_signals();
+// The signal that asked for a stop, or 0 (also when the handlers are not installed).
+int requested_stop();
 
 }  // namespace pairrm::cli

@@ -7,6 +7,7 @@
 #include "engines.hpp"
 #include "model_cache.hpp"
 #include "options.hpp"
+#include "signals.hpp"
 
 namespace pairrm::cli {
 
@@ -29,6 +30,14 @@ void parse_reference(const std::string& text, RankOptions& rank) {
   }
   rank.reference = ReferenceChoice::Index;
   rank.reference_index = index;
+}
+
+// What rank, compare and eval do once their flags are parsed, before the subcommand's own work.
+void prepare_record_run(const CLI::App& app, CommonOptions& common) {
+  record_invocation(app, common);
+  device_list(common.engine);  // a bad --device or --dtype is refused before any model work
+  install_stop_signals();      // from here a SIGTERM stops cleanly, an export included
+  common.model = resolve_model(common.model, common.quiet).path;
 }
 
 Subcommand add_rank(CLI::App& parent) {
@@ -57,9 +66,7 @@ Subcommand add_rank(CLI::App& parent) {
               throw Error("--aggregate applies to --mode full only; bubble and knockout rank by how far candidates got");
             }
             if (!reference->empty()) parse_reference(*reference, *rank);
-            record_invocation(*app, *common);
-            device_list(common->engine);  // a bad --device or --dtype is refused before any model work
-            common->model = resolve_model(common->model, common->quiet).path;
+            prepare_record_run(*app, *common);
             return run_rank(*common, *rank);
           }};
 }
@@ -77,9 +84,7 @@ Subcommand add_compare(CLI::App& parent) {
   app->add_option("--b", flags->b, "answer B");
   add_choice(*app, "--order", compare->order, kOrders, "which orders run");
   return {app, [=] {
-            record_invocation(*app, *common);
-            device_list(common->engine);  // a bad --device or --dtype is refused before any model work
-            common->model = resolve_model(common->model, common->quiet).path;
+            prepare_record_run(*app, *common);
             return run_compare(*common, *compare, *flags);
           }};
 }
@@ -100,9 +105,7 @@ Subcommand add_eval(CLI::App& parent) {
                   "weighted means of subset accuracies (default weight: pairs seen)");
   app->add_option("--subset-key", eval->subset_key, "key of the subset name")->capture_default_str();
   return {app, [=] {
-            record_invocation(*app, *common);
-            device_list(common->engine);  // a bad --device or --dtype is refused before any model work
-            common->model = resolve_model(common->model, common->quiet).path;
+            prepare_record_run(*app, *common);
             return run_eval(*common, *eval, *files);
           }};
 }

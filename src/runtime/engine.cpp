@@ -111,6 +111,9 @@ std::vector<float> Engine::score(const Batch& batch) {
     }
     throw Error("the model failed on a batch of " + std::to_string(batch.rows) + " x " + std::to_string(batch.length) +
                 ": " + what + " (this is a bug; please report it)");
+  } catch (const std::exception& e) {  // an exception raised inside the TorchScript code
+    throw Error("the model failed on a batch of " + std::to_string(batch.rows) + " x " + std::to_string(batch.length) +
+                ": " + e.what() + " (this is a bug; please report it)");
   }
 }
 
