@@ -18,4 +18,4 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 "$build/tests/unit_tests"
 PAIRRM_BIN="$build/pairrm" PAIRRM_SPM="$(realpath ../shared/models/deberta-v3-spm.model)" PYTHONDONTWRITEBYTECODE=1 \
   "$py" -m pytest -q -p no:cacheprovider tests/python/test_e2e.py tests/python/test_cli.py tests/python/test_hostile.py \
-  tests/python/test_long_runs.py tests/python/test_conversation.py ${1:+-k "$1"}
+  tests/python/test_long_runs.py tests/python/test_stops.py tests/python/test_conversation.py ${1:+-k "$1"}
