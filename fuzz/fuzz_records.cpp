@@ -50,16 +50,14 @@ void run(std::string_view input, RecordHandler& handler, bool better) {
   const Layout layout(r, SpecialTokens{});
   std::istringstream in{std::string(input)};
   JsonlReader reader(in);
-  std::size_t lines = 0;
   while (reader.next()) {
-    ++lines;
-    auto task = task_of_line(reader, handler);
-    if (auto e = error_of(task)) {
-      FUZZ_CHECK(e->line == lines && !e->message.empty());
-      check_output(error_object(*e));
+    auto made = task_of_line(reader, handler);
+    if (auto e = error_of(made.task)) {
+      FUZZ_CHECK(e->line == reader.line() && !e->message.empty());
+      check_output(made.error_record);
       continue;
     }
-    Task& t = std::get<Task>(task);
+    Task& t = std::get<Task>(made.task);
     FUZZ_CHECK(t.planner && t.planner->size() == t.candidates.size());
     const TokenIds source = layout.source_part(encoder.source(t.source));
     FUZZ_CHECK(static_cast<int>(source.size()) <= r.source_max_length);

@@ -15,7 +15,9 @@ if [ -z "$model" ]; then
     echo "demo: ranking with PairRM ($model); its first use downloads it (about 1.7 GB) and exports it once" >&2
   else
     model=models/demo-tiny.pairrm
-    [ -f "$model" ] || scripts/export_model.sh --tiny -o "$model" 2>/dev/null
+    vocab=(--spm ../shared/models/deberta-v3-spm.model)
+    [ -f ../shared/models/deberta-v3-spm.model ] || vocab=(--demo-vocab)
+    [ -f "$model" ] || scripts/export_model.sh --tiny "${vocab[@]}" -o "$model" 2>/dev/null
     echo "demo: ranking with a tiny RANDOM model ($model), since the Hugging Face Hub is not reachable:" \
          "the rankings below are noise. With Hub access: build/pairrm rank -m llm-blender/PairRM-hf ..." >&2
   fi

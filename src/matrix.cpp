@@ -10,4 +10,11 @@ Matrix nan_matrix(std::size_t n) {
 
 double two_order_margin(const Matrix& m, int i, int j) { return m[i][j] - m[j][i]; }
 
+int match_winner(const Matrix& m, int i, int j) {
+  const double margin = two_order_margin(m, i, j);
+  if (margin > 0) return i;
+  if (margin < 0) return j;
+  return i < j ? i : j;
+}
+
 }  // namespace pairrm

@@ -16,4 +16,8 @@ Matrix nan_matrix(std::size_t n);
 // "Margin" of a two-order comparison: M[i][j] - M[j][i] (positive: i better).
 double two_order_margin(const Matrix& m, int i, int j);
 
+// The winner of a two-order match: the one the margin favours; on an exact tie the lower index (the
+// tie rule of every mode: full mode's `best` is the lowest index among tied bests too).
+int match_winner(const Matrix& m, int i, int j);
+
 }  // namespace pairrm

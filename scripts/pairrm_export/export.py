@@ -105,12 +105,14 @@ def main(argv: Optional[List[str]] = None) -> int:
     p.add_argument("--candidate-max-length", type=int)
     p.add_argument("--revision", help="hub revision (with --hub)")
     p.add_argument("--spm", default=os.environ.get("PAIRRM_SPM", default_spm), help="SentencePiece model for --tiny")
+    p.add_argument("--demo-vocab", action="store_true",
+                   help="with --tiny/--random: a small vocabulary trained on data/examples instead of --spm")
     p.add_argument("--seed", type=int, default=0, help="weights seed for --tiny")
     args = p.parse_args(argv)
     try:
         if args.tiny or args.random:
             shape = args.random or "tiny"
-            config, state, spm_bytes, markers = testing.random_inputs(args.spm, args.seed, shape)
+            config, state, spm_bytes, markers = testing.random_inputs(args.spm, args.seed, shape, args.demo_vocab)
             name, revision = f"{shape}-random-{args.seed}", "random"
             clean_up = True  # as the published checkpoints' tokenizers
         else:

@@ -1,7 +1,6 @@
 """What tests, demos and benchmarks share: the random-weight model shapes, the one tiny configuration,
 and the random-weights generator (upstream's parameter names, every LayerNorm randomized too)."""
 import os
-import sys
 from typing import Dict, Optional
 
 import torch
@@ -59,17 +58,20 @@ def random_hf_state(config: dict, seed: int, std: float = 0.2) -> Dict[str, torc
     return state
 
 
-def random_inputs(spm_path: Optional[str], seed: int, shape: str = "tiny"):
-    """A random PairRM of one of SHAPES (tiny by default) for tests, demos and benchmarks."""
-    if spm_path and os.path.exists(spm_path):
-        with open(spm_path, "rb") as f:
-            spm_bytes = f.read()
-    else:
+def random_inputs(spm_path: Optional[str], seed: int, shape: str = "tiny", demo_vocab: bool = False):
+    """A random PairRM of one of SHAPES (tiny by default) for tests, demos and benchmarks, on the
+    SentencePiece model at spm_path, or (demo_vocab) a small vocabulary trained on the examples."""
+    if demo_vocab:
         here = os.path.dirname(os.path.abspath(__file__))
         corpus = os.path.join(here, "..", "..", "data", "examples", "rank.jsonl")
         lines = open(corpus, encoding="utf-8").read().splitlines() if os.path.exists(corpus) else ["hello world"]
-        print(f"note: no SentencePiece model at {spm_path}; training a small demo vocabulary instead", file=sys.stderr)
         spm_bytes = tokenizer.train_demo_spm(lines)
+    elif spm_path and os.path.exists(spm_path):
+        with open(spm_path, "rb") as f:
+            spm_bytes = f.read()
+    else:
+        raise ValueError(f"no SentencePiece model at {spm_path}: pass --spm FILE (DeBERTa-v3's spm.model), "
+                         "or --demo-vocab for a small vocabulary trained on the examples")
     pieces = tokenizer.piece_count(spm_bytes)
     layers, hidden, heads, inter = SHAPES[shape]
     config = dict(TINY_CONFIG, vocab_size=pieces + 5, num_hidden_layers=layers, hidden_size=hidden,

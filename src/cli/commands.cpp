@@ -1,6 +1,8 @@
 #include "commands.hpp"
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -8,8 +10,10 @@
 
 #include <fmt/format.h>
 
+#include "pairrm/io/byte_input.hpp"
 #include "pairrm/io/json_writer.hpp"
 #include "pairrm/io/model_file.hpp"
+#include "run_output.hpp"
 #include "run_records.hpp"
 
 namespace pairrm::cli {
@@ -54,14 +58,11 @@ int run_rank(const CommonOptions& common, RankOptions options) {
 int run_eval(const CommonOptions& common, EvalOptions options, const EvalFiles& files) {
   const std::vector<Section> sections =
       files.sections.empty() ? std::vector<Section>{} : parse_sections(read_text_file(files.sections, "sections file"), files.sections);
+  check_summary(files.summary, common);
   std::unique_ptr<EvalHandler> handler;
   const int code = run_handler(common, std::move(options), handler);
-  std::fputs(eval_table(handler->counts(), sections).c_str(), stderr);
-  if (!files.summary.empty()) {
-    std::ofstream out(files.summary, std::ios::binary);
-    out << eval_summary_json(handler->counts(), sections) << '\n';
-    if (!out) throw Error(files.summary + ": cannot write the summary");
-  }
+  if (!common.quiet) std::fputs(eval_table(handler->counts(), sections).c_str(), stderr);
+  if (!files.summary.empty()) write_text(files.summary, eval_summary_json(handler->counts(), sections), "summary");
   return code;
 }
 
@@ -88,29 +89,37 @@ int run_tokenize(const CommonOptions& common, CompareOptions keys) {
   const TextEncoder encoder(tokenizer, layout.recipe());
   keys.templ = template_of(model.info);
   CompareHandler tasks(keys);  // the same source and candidate texts compare would score
-  Streams io(common.input, common.output);
-  JsonlReader reader(*io.in);
+  check_output(common);
+  FdInput input(common.input, nullptr);
+  std::ofstream file_out;
+  std::ostream* out = &std::cout;
+  if (common.output != "-") {
+    file_out.open(common.output, std::ios::binary);
+    if (!file_out) throw Error(common.output + ": cannot open the output file for writing (" + std::strerror(errno) + ")");
+    out = &file_out;
+  }
+  JsonlReader reader(input);
   reader.set_max_line_bytes(common.max_line_bytes);
   std::size_t errors = 0;
   while (reader.next()) {
-    auto task = task_of_line(reader, tasks);
-    if (auto e = error_of(task)) {
+    auto made = task_of_line(reader, tasks, common.pipeline.id_key);
+    if (auto e = error_of(made.task)) {
       ++errors;
       if (common.pipeline.on_error == OnError::Fail) {
         throw Error(describe(*e));
       }
-      *io.out << error_object(*e) << '\n';
+      *out << made.error_record << '\n';
       continue;
     }
-    const Task& t = std::get<Task>(task);
+    const Task& t = std::get<Task>(made.task);
     const TokenIds src = layout.source_part(encoder.source(t.source));
     std::vector<int64_t> ids;
     auto markers = layout.build(src, encoder.candidate(t.candidates[0]), encoder.candidate(t.candidates[1]), ids);
     JsonWriter fields(true);
     fields.field("input_ids", ids).field("marker_positions", std::vector<int64_t>(markers.begin(), markers.end()));
-    *io.out << extend_object(reader.raw(), fields) << '\n';
+    *out << extend_object(reader.raw(), fields) << '\n';
   }
-  io.out->flush();
+  out->flush();
   return errors ? 2 : 0;
 }
 

@@ -25,6 +25,7 @@ inline constexpr Choice<Progress> kProgress[] = {
 struct CommonOptions {
   std::string model;            // -m/--model, or PAIRRM_MODEL
   std::string input = "-";      // - is stdin
+  std::string input_file;       // the positional FILE, the same as -i FILE
   std::string output = "-";     // - is stdout
   EngineOptions engine;
   PipelineOptions pipeline;

@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 
 #include "pairrm/error.hpp"
+#include "options.hpp"
 #include "signals.hpp"
 #include "subcommands.hpp"
 
@@ -40,8 +41,11 @@ int main(int argc, char** argv) {
   const auto subcommands = pairrm::cli::add_subcommands(app);
   try {
     app.parse(argc, argv);
+  } catch (const CLI::Success& e) {
+    return app.exit(e);  // --help, --version
   } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 1;
+    std::fprintf(stderr, "pairrm: error: %s%s\n", e.what(), pairrm::cli::usage_hint(app, e).c_str());
+    return 1;
   }
   try {
     for (const auto& s : subcommands) {

@@ -159,8 +159,29 @@ std::string hub_cache_dir() {
 std::string model_cache_dir() { return env_or("PAIRRM_MODEL_CACHE", home() + "/.cache/pairrm/models"); }
 
 namespace {
-ResolvedModel resolve_uncaught(const std::string& spec, bool quiet) {
-  ResolvedModel r{spec, spec, "", false};
+
+bool hub_offline() {
+  const std::string v = env_or("HF_HUB_OFFLINE", "");
+  return v == "1" || v == "true" || v == "TRUE" || v == "yes" || v == "on" || v == "ON";
+}
+
+// The Hub's rules for a repository id part: letters, digits, '_', '-', '.'; starting and ending
+// with a letter, digit or '_'; no "--" or ".."; 96 characters at most for org/name.
+std::string hub_name_problem(const std::string& org, const std::string& name) {
+  if (org.size() + 1 + name.size() > 96) return "longer than 96 characters";
+  for (const std::string& part : {org, name}) {
+    const auto edge = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+    if (part.empty() || !edge(part.front()) || !edge(part.back())) return "\"" + part + "\" must start and end with a letter, digit or _";
+    for (char c : part) {
+      if (!edge(c) && c != '-' && c != '.') return "\"" + part + "\" holds '" + std::string(1, c) + "'";
+    }
+    if (part.find("--") != std::string::npos || part.find("..") != std::string::npos) return "\"" + part + "\" holds -- or ..";
+  }
+  return "";
+}
+
+ResolvedModel resolve_uncaught(const std::string& spec, bool quiet, bool export_allowed) {
+  ResolvedModel r{spec, spec, "", false, ""};
   std::error_code ec;
   if (spec.empty() || fs::is_regular_file(spec, ec)) return r;
   const std::string version = "v" + std::to_string(kFormatVersion);
@@ -168,6 +189,11 @@ ResolvedModel resolve_uncaught(const std::string& spec, bool quiet) {
     if (!fs::exists(fs::path(spec) / "config.json")) return r;  // read_model_file explains
     const fs::path dirs = fs::path(model_cache_dir()) / "dirs";
     const fs::path target = dirs / (cache_key_of_directory(spec) + "-" + version + ".pairrm");
+    if (!fs::exists(target) && !export_allowed) {
+      r.not_exported = "not exported yet; the first run exports it into " + target.string();
+      r.path.clear();
+      return r;
+    }
     if (!fs::exists(target)) {
       FileLock lock(dirs / ".lock");
       if (!fs::exists(target)) export_to(target, {"--checkpoint", spec}, spec, quiet);  // else: another process did
@@ -186,10 +212,15 @@ ResolvedModel resolve_uncaught(const std::string& spec, bool quiet) {
   const auto at = spec.find('@');
   const std::string repo = spec.substr(0, at);
   const auto slash = repo.find('/');
-  if (file_like || slash == std::string::npos || !std::isalnum(static_cast<unsigned char>(repo[0]))) return r;
+  if (file_like || slash == std::string::npos) return r;
   const std::string org = repo.substr(0, slash), name = repo.substr(slash + 1);
   const std::string wanted = at == std::string::npos ? "main" : spec.substr(at + 1);
-  if (!word(org, false) || !word(name, false) || !word(wanted, true)) return r;  // read_model_file says "not found"
+  if (name.find('/') != std::string::npos) return r;  // a path: read_model_file says "not found"
+  if (const std::string problem = hub_name_problem(org, name); !problem.empty()) {
+    throw Error(spec + ": not a model file here, and not a valid Hub name (" + problem +
+                "). Give a model file, a checkpoint directory, or org/name[@revision].");
+  }
+  if (!word(wanted, true)) throw Error(spec + ": the revision \"" + wanted + "\" is not a valid branch, tag or commit");
   const fs::path dir = fs::path(model_cache_dir()) / ("models--" + org + "--" + name);
   auto cached_file = [&](const std::string& commit) { return dir / (commit + "-" + version + ".pairrm"); };
   // Known without Python or the network: our refs, or the Hugging Face cache's refs to a commit we
@@ -202,11 +233,24 @@ ResolvedModel resolve_uncaught(const std::string& spec, bool quiet) {
     return fs::exists(cached_file(wanted)) ? wanted : "";  // a commit hash given as the revision
   };
   std::string commit = known();
+  if (commit.empty() && !export_allowed) {
+    r.not_exported = hub_offline() ? "not exported yet; the first run exports it from the local Hugging Face snapshot "
+                                     "(HF_HUB_OFFLINE is set)"
+                                   : "not exported yet; the first run downloads it (PairRM: about 1.7 GB) and exports it "
+                                     "into " + dir.string();
+    r.path.clear();
+    return r;
+  }
   if (commit.empty()) {
     FileLock lock(dir / ".lock");
     commit = known();  // another process may have exported it while we waited
     if (commit.empty()) {
-      if (!quiet) std::fprintf(stderr, "pairrm: first use of %s: downloading it (PairRM: about 1.7 GB) and exporting it\n", spec.c_str());
+      if (!quiet && hub_offline()) {
+        std::fprintf(stderr, "pairrm: first use of %s: exporting it from the local Hugging Face snapshot (HF_HUB_OFFLINE)\n",
+                     spec.c_str());
+      } else if (!quiet) {
+        std::fprintf(stderr, "pairrm: first use of %s: downloading it (PairRM: about 1.7 GB) and exporting it\n", spec.c_str());
+      }
       std::vector<std::string> args = {"--hub", org + "/" + name};
       if (wanted != "main") args.insert(args.end(), {"--revision", wanted});
       const fs::path staged = dir / ("staged-" + std::to_string(::getpid()) + ".pairrm");
@@ -223,9 +267,9 @@ ResolvedModel resolve_uncaught(const std::string& spec, bool quiet) {
 }
 }  // namespace
 
-ResolvedModel resolve_model(const std::string& spec, bool quiet) {
+ResolvedModel resolve_model(const std::string& spec, bool quiet, bool export_allowed) {
   try {
-    return resolve_uncaught(spec, quiet);
+    return resolve_uncaught(spec, quiet, export_allowed);
   } catch (const fs::filesystem_error& e) {
     // Every directory, lock and rename of the cache: the path and the system's reason.
     const std::string where = e.path1().empty() ? model_cache_dir() : e.path1().string();

@@ -13,12 +13,15 @@ struct ResolvedModel {
   std::string source;    // what -m said
   std::string revision;  // the resolved Hub commit ("" for files and directories)
   bool cached = false;   // path is in the cache
+  // With export = false: what exporting would do, when the model is not exported yet (path is "").
+  std::string not_exported;
 };
 
 // The cache: $PAIRRM_MODEL_CACHE, else ~/.cache/pairrm/models.
 std::string model_cache_dir();
-// Throws Error naming the model and what to do (offline, unknown name, no exporter, no space).
-ResolvedModel resolve_model(const std::string& spec, bool quiet);
+// Throws Error naming the model and what to do (offline, unknown name, no exporter, no space, a
+// name the Hub would refuse). export = false: never exports; says what it would do instead.
+ResolvedModel resolve_model(const std::string& spec, bool quiet, bool export_allowed = true);
 
 struct CachedModel {
   std::string path;

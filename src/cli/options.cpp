@@ -1,8 +1,38 @@
 #include "options.hpp"
 
+#include <charconv>
 #include <set>
 
 namespace pairrm::cli {
+
+std::string usage_hint(const CLI::App& app, const CLI::ParseError& e) {
+  const CLI::App* used = nullptr;
+  std::string names;
+  for (const CLI::App* sub : app.get_subcommands({})) {
+    names += (names.empty() ? "" : ", ") + sub->get_name();
+    if (sub->parsed()) used = sub;
+  }
+  if (!used) return "; the subcommands are " + names + " (pairrm --help)";
+  const std::string where = "pairrm " + used->get_name();
+  if (dynamic_cast<const CLI::ExtrasError*>(&e)) {
+    return "; " + where + " reads one input file (-i FILE, or FILE, or stdin); to join several: cat A B | " + where;
+  }
+  return "; see " + where + " --help";
+}
+
+const CLI::Validator& at_least_one() {
+  static const CLI::Validator check(
+      [](std::string& value) -> std::string {
+        std::size_t n = 0;
+        const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+        if (ec != std::errc() || end != value.data() + value.size() || n < 1) {
+          return "expects a whole number of at least 1, got \"" + value + "\"";
+        }
+        return "";
+      },
+      "POSITIVE", "at least 1");
+  return check;
+}
 
 void add_input_options(CLI::App& app, CommonOptions& o) {
   app.add_option("-m,--model", o.model,
@@ -10,12 +40,20 @@ void add_input_options(CLI::App& app, CommonOptions& o) {
                  "(exported once into the model cache)")
       ->envname("PAIRRM_MODEL");
   app.add_option("-i,--input", o.input, "JSONL input, - for stdin")->capture_default_str();
+  app.add_option("input", o.input_file, "JSONL input file (the same as -i FILE)");
   app.add_option("-o,--output", o.output, "JSONL output, - for stdout")->capture_default_str();
   app.add_option("--source-max-length", o.source_max_length, "lower the recipe's source limit (ids)");
   app.add_option("--candidate-max-length", o.candidate_max_length, "lower the recipe's candidate limit (ids)");
   add_choice(app, "--on-error", o.pipeline.on_error, kOnErrors, "bad input lines");
+  app.add_option("--id-key", o.pipeline.id_key, "error records keep the line's value of this key")->capture_default_str();
   app.add_option("--max-line-bytes", o.max_line_bytes, "longer input lines become error records (memory bound)")
-      ->capture_default_str()->check(CLI::PositiveNumber);
+      ->capture_default_str()->check(at_least_one());
+}
+
+void settle_input(CommonOptions& o) {
+  if (o.input_file.empty()) return;
+  if (o.input != "-") throw Error("the input is given twice (-i " + o.input + " and " + o.input_file + "); give one");
+  o.input = o.input_file;
 }
 
 void add_engine_options(CLI::App& app, CommonOptions& o) {
@@ -25,11 +63,11 @@ void add_engine_options(CLI::App& app, CommonOptions& o) {
       ->capture_default_str();
   app.add_option("--threads", o.engine.threads, "CPU threads for the model, 0 = libtorch's default")->capture_default_str();
   app.add_option("--max-batch-tokens", o.pipeline.limits.max_tokens, "token budget per batch, padding counted")
-      ->capture_default_str()->check(CLI::PositiveNumber);
+      ->capture_default_str()->check(at_least_one());
   app.add_option("--max-batch-pairs", o.pipeline.limits.max_pairs, "pairs per batch at most")
-      ->capture_default_str()->check(CLI::PositiveNumber);
+      ->capture_default_str()->check(at_least_one());
   app.add_option("--window", o.pipeline.window_records, "input records held at once (memory bound)")
-      ->capture_default_str()->check(CLI::PositiveNumber);
+      ->capture_default_str()->check(at_least_one());
   add_choice(app, "--progress", o.progress, kProgress, "progress line on stderr");
   app.add_flag("-q,--quiet", o.quiet, "no progress and no summary on stderr");
 }

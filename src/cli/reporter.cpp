@@ -9,11 +9,18 @@
 #include <fmt/format.h>
 
 #include "pairrm/io/json_writer.hpp"
+#include "run_output.hpp"
 
 namespace pairrm::cli {
 
+namespace {
+// "1 error", "3 errors"
+std::string count(std::size_t n, const char* one, const char* many) { return fmt::format("{} {}", n, n == 1 ? one : many); }
+}  // namespace
+
 Reporter::Reporter(const CommonOptions& o, std::size_t input_bytes)
     : live_(!o.quiet && (o.progress == Progress::Always || (o.progress == Progress::Auto && isatty(STDERR_FILENO)))),
+      terminal_(isatty(STDERR_FILENO) != 0),
       quiet_(o.quiet),
       input_bytes_(input_bytes) {}
 
@@ -22,27 +29,34 @@ double Reporter::seconds() const { return std::chrono::duration<double>(Clock::n
 void Reporter::update(const Summary& s) {
   if (!live_) return;
   const auto now = Clock::now();
-  if (now - last_ < std::chrono::milliseconds(250)) return;
+  // A terminal redraws one line; a log file gets a line every 5 s, so it stays readable.
+  if (now - last_ < (terminal_ ? std::chrono::milliseconds(250) : std::chrono::milliseconds(5000))) return;
   last_ = now;
-  std::string text = line(s);
+  const double secs = seconds();
+  std::string text = fmt::format("{} done ({}), {:.1f} pairs/s", count(s.written, "line", "lines"),
+                                 count(s.written_errors, "error", "errors"), secs > 0 ? s.pairs / secs : 0.0);
   if (input_bytes_ && s.bytes_written) {
-    const double secs = seconds();
     const double done = std::min(1.0, static_cast<double>(s.bytes_written) / static_cast<double>(input_bytes_));
-    text += fmt::format(", {:.0f}% done, ETA {:.0f} s", 100 * done, secs * (1 - done) / done);
+    text += fmt::format(", {:.0f}% of the input, ETA {:.0f} s", 100 * done, secs * (1 - done) / done);
   }
-  std::fprintf(stderr, "\r%s\033[K", text.c_str());
+  if (terminal_) {
+    std::fprintf(stderr, "\r%s\033[K", text.c_str());
+  } else {
+    std::fprintf(stderr, "pairrm: %s\n", text.c_str());
+  }
   std::fflush(stderr);
 }
 
 void Reporter::finish(const Summary& s, const std::string& where) {
-  if (live_) std::fprintf(stderr, "\r\033[K");
+  if (live_ && terminal_) std::fprintf(stderr, "\r\033[K");
   if (!quiet_) std::fprintf(stderr, "pairrm: %s (%s)\n", line(s).c_str(), where.c_str());
 }
 
 std::string Reporter::line(const Summary& s) const {
   const double secs = seconds();
-  std::string out = fmt::format("{} records ({} errors), {} pairs in {:.1f} s, {:.1f} pairs/s", s.records, s.errors,
-                                s.pairs, secs, secs > 0 ? s.pairs / secs : 0.0);
+  std::string out = fmt::format("{} written ({}), {} in {:.1f} s, {:.1f} pairs/s", count(s.written, "line", "lines"),
+                                count(s.written_errors, "error", "errors"), count(s.pairs, "pair", "pairs"), secs,
+                                secs > 0 ? s.pairs / secs : 0.0);
   if (s.padded_tokens) out += fmt::format(", padding efficiency {:.0f}%", 100.0 * s.tokens / s.padded_tokens);
   return out;
 }
@@ -57,9 +71,7 @@ void write_run_summary(const CommonOptions& common, const Summary& s, double sec
   w.key("options").begin_object();
   for (const auto& [k, v] : common.output_options) w.field(k, v);
   w.end_object().field("complete", s.stopped_by == 0).field("stopped_by_signal", s.stopped_by).end_object();
-  std::ofstream out(common.run_summary, std::ios::binary);
-  out << w.str() << '\n';
-  if (!out) throw Error(common.run_summary + ": cannot write the run summary");
+  write_text(common.run_summary, w.str(), "run summary");
 }
 
 }  // namespace pairrm::cli

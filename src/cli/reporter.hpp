@@ -1,5 +1,6 @@
-// What a record run tells a person on stderr: a progress line (on a terminal, or --progress always)
-// and a closing summary; and the run's --summary FILE as JSON.
+// What a record run tells a person on stderr: progress (on a terminal: one line redrawn in place;
+// with --progress always into a file or pipe: a plain line every few seconds, for cluster logs) and
+// a closing summary; and the run's --summary FILE as JSON.
 #pragma once
 
 #include <chrono>
@@ -23,7 +24,7 @@ class Reporter {
   using Clock = std::chrono::steady_clock;
   std::string line(const Summary& s) const;
 
-  bool live_, quiet_;
+  bool live_, terminal_, quiet_;
   std::size_t input_bytes_;
   Clock::time_point start_ = Clock::now(), last_{};
 };

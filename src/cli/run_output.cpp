@@ -1,5 +1,9 @@
 #include "run_output.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -9,6 +13,79 @@
 #include "pairrm/error.hpp"
 
 namespace pairrm::cli {
+
+namespace {
+
+bool same_file(const std::string& a, const std::string& b) {
+  struct stat sa {}, sb {};
+  return ::stat(a.c_str(), &sa) == 0 && ::stat(b.c_str(), &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+// Whether a file can be created in the directory that would hold `path`: tried, not guessed from
+// mode bits (root ignores them; a read-only mount does not).
+void check_directory_of(const std::string& path, const std::string& what) {
+  std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  if (dir.empty()) dir = ".";
+  const std::string probe = (dir / (".pairrm-write-check-" + std::to_string(::getpid()))).string();
+  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    throw Error(path + ": cannot write the " + what + " there (" + dir.string() + ": " + std::strerror(errno) +
+                "); choose another place");
+  }
+  ::close(fd);
+  ::unlink(probe.c_str());
+}
+
+}  // namespace
+
+void check_output(const CommonOptions& common) {
+  if (common.output == "-") return;
+  std::error_code ec;
+  if (std::filesystem::is_directory(common.output, ec)) {
+    throw Error(common.output + ": a directory; -o takes a file name");
+  }
+  if (common.input != "-" && same_file(common.input, common.output)) {
+    throw Error("-o " + common.output + " is the input file " + common.input +
+                ": writing it would destroy the input. Write the output elsewhere (and move it over the input "
+                "afterwards if that is what you want).");
+  }
+  const bool device = std::filesystem::exists(common.output, ec) && !std::filesystem::is_regular_file(common.output, ec);
+  if (device) return;  // no manifest for a device or pipe
+  check_directory_of(common.output, "output and its run manifest");
+  const std::string manifest = manifest_path(common.output);
+  if (std::filesystem::exists(manifest, ec) && !std::filesystem::is_regular_file(manifest, ec)) {
+    throw Error(manifest + ": the run manifest's place holds something else (a directory?); remove it, or write the "
+                "output elsewhere");
+  }
+}
+
+void check_summary(const std::string& summary, const CommonOptions& common) {
+  if (summary.empty()) return;
+  if (summary == "-") {
+    if (common.output == "-") {
+      throw Error("--summary -: the results go to stdout; give --summary FILE, or send the results to -o FILE");
+    }
+    return;
+  }
+  std::error_code ec;
+  if (std::filesystem::is_directory(summary, ec)) throw Error(summary + ": a directory; --summary takes a file name");
+  if (common.input != "-" && same_file(common.input, summary)) {
+    throw Error("--summary " + summary + " is the input file; writing it would destroy the input");
+  }
+  check_directory_of(summary, "summary");
+}
+
+void write_text(const std::string& path, const std::string& text, const char* what) {
+  if (path == "-") {
+    std::cout << text << '\n';
+    std::cout.flush();
+    if (!std::cout) throw Error(std::string("stdout: cannot write the ") + what);
+    return;
+  }
+  std::ofstream out(path, std::ios::binary);
+  out << text << '\n';
+  if (!out) throw Error(path + ": cannot write the " + what + " (" + std::strerror(errno) + ")");
+}
 
 RunOutput::RunOutput(const CommonOptions& common, RunManifest run, const std::function<void(std::string_view)>& kept)
     : common_(common), run_(std::move(run)) {

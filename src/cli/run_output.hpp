@@ -1,6 +1,7 @@
 // Where a record run's lines go: stdout (or a device or pipe), or -o FILE with its run manifest,
-// which --resume continues (docs/cluster.md). Nothing is opened for writing until open(), which the
-// run calls once the model and its engines have loaded.
+// which --resume continues (docs/cluster.md). The destinations are checked first (check_output,
+// before the model loads); nothing is opened for writing until open(), which the run calls once the
+// model and its engines have loaded.
 #pragma once
 
 #include <fstream>
@@ -16,6 +17,15 @@
 #include "run_journal.hpp"
 
 namespace pairrm::cli {
+
+// Before anything is opened for writing: refuses an output that is the input (the same file under
+// any spelling or link) or a directory, and an output directory where nothing can be created (the
+// output and its manifest go there). Throws Error naming the path and what to do.
+void check_output(const CommonOptions& common);
+// The same for a --summary destination: "-" is stdout, refused when the results go there.
+void check_summary(const std::string& summary, const CommonOptions& common);
+// Writes `text` and a newline to `path`, "-" being stdout. Throws Error naming the path.
+void write_text(const std::string& path, const std::string& text, const char* what);
 
 class RunOutput {
  public:

@@ -15,19 +15,6 @@
 
 namespace pairrm::cli {
 
-Streams::Streams(const std::string& input, const std::string& output) {
-  if (input != "-") {
-    file_in.open(input, std::ios::binary);
-    if (!file_in) throw Error(input + ": cannot open the input file");
-    in = &file_in;
-  }
-  if (output != "-") {
-    file_out.open(output, std::ios::binary);
-    if (!file_out) throw Error(output + ": cannot open the output file for writing");
-    out = &file_out;
-  }
-}
-
 Layout make_layout(const CommonOptions& common, const ModelInfo& info) {
   return Layout(with_limits(info.recipe, common.source_max_length, common.candidate_max_length), info.tokens);
 }
@@ -83,6 +70,8 @@ int stopped_exit(int signal, std::size_t lines, bool to_file) {
 int run_records(const CommonOptions& common, const std::function<RecordHandler&(const ModelInfo&)>& make_handler,
                 std::istream* override_in) {
   const StopSignal& stop = install_stop_signals();
+  check_output(common);  // before the model loads, and before anything is opened for writing
+  check_summary(common.run_summary, common);
   std::optional<ByteRange> range;
   if (!common.shard.empty()) {
     const Shard shard = parse_shard(common.shard);

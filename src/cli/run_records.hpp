@@ -1,24 +1,14 @@
-// What the record subcommands share: input and output streams, the model's layout with run-time
-// limits, and running the pipeline with engines, a progress line and a closing summary.
+// What the record subcommands share: the model's layout with run-time limits, and running the
+// pipeline with engines, an output (and its manifest), a progress line and a closing summary.
 #pragma once
 
-#include <fstream>
 #include <functional>
-#include <iostream>
+#include <istream>
 #include <string>
 
 #include "commands.hpp"
 
 namespace pairrm::cli {
-
-// Input and output streams from "-" or a path.
-struct Streams {
-  std::ifstream file_in;
-  std::ofstream file_out;
-  std::istream* in = &std::cin;
-  std::ostream* out = &std::cout;
-  Streams(const std::string& input, const std::string& output);
-};
 
 Layout make_layout(const CommonOptions& common, const ModelInfo& info);
 

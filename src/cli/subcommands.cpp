@@ -34,6 +34,7 @@ void parse_reference(const std::string& text, RankOptions& rank) {
 
 // What rank, compare and eval do once their flags are parsed, before the subcommand's own work.
 void prepare_record_run(const CLI::App& app, CommonOptions& common) {
+  settle_input(common);
   record_invocation(app, common);
   device_list(common.engine);  // a bad --device or --dtype is refused before any model work
   install_stop_signals();      // from here a SIGTERM stops cleanly, an export included
@@ -50,20 +51,33 @@ Subcommand add_rank(CLI::App& parent) {
   add_run_options(*app, *common, true);
   app->add_option("--prompt-key", rank->prompt_key, "key of the prompt")->capture_default_str();
   app->add_option("--candidates-key", rank->candidates_key, "key of the candidate list")->capture_default_str();
-  add_choice(*app, "--mode", rank->mode, kRankModes, "which pairs run");
+  auto* mode = add_choice(*app, "--mode", rank->mode, kRankModes, "which pairs run");
   auto* aggregate = add_choice(*app, "--aggregate", rank->aggregate, kAggregates, "full mode's scores");
-  app->add_option("--seed", rank->seed, "bubble mode's random order")->capture_default_str();
-  app->add_option("--top-k", rank->top_k, "add \"order\": the K best candidate indices")->check(CLI::PositiveNumber);
-  app->add_flag("--matrix", rank->matrix, "add \"logits\": the N x N logit matrix (diagonal null)");
+  auto* seed = app->add_option("--seed", rank->seed, "bubble mode's random order")->capture_default_str();
+  app->add_option("--top-k", rank->top_k, "add \"order\": the K best candidate indices")->check(at_least_one());
+  app->add_flag("--matrix", rank->matrix,
+                "add \"logits\": the N x N logit matrix, null where no pair ran (the diagonal); with --reference-key, "
+                "(N+1) x (N+1), the reference last");
   app->add_option("--max-candidates", rank->max_candidates, "lines with more candidates become error records")
-      ->capture_default_str()->check(CLI::PositiveNumber);
-  app->add_option("--reference", *reference,
-                  "rewards against a reference candidate (2N passes): K (an index) | longest | shortest | median | first | "
-                  "last, by length in characters as LLM-Blender's rank_with_ref; a line's \"reference\": \"text\" "
-                  "overrides it");
+      ->capture_default_str()->check(at_least_one());
+  auto* by_candidate = app->add_option(
+      "--reference", *reference,
+      "rewards against one of the candidates, 2(N-1) passes: K (an index) | longest | shortest | median | first | last, "
+      "by length in characters as LLM-Blender's rank_with_ref");
+  auto* by_key = app->add_option("--reference-key", rank->reference_key,
+                                 "rewards against the text in this field of each line (2N passes), e.g. reference");
   return {app, [=] {
+            // An option that would change nothing in the chosen mode is a mistake worth hearing about.
+            if (by_candidate->count() && by_key->count()) throw Error("give --reference or --reference-key, not both");
+            if ((by_candidate->count() || by_key->count()) && (mode->count() || aggregate->count() || seed->count())) {
+              throw Error("--mode, --aggregate and --seed do not apply with a reference: each candidate is scored "
+                          "against it");
+            }
             if (rank->mode != RankMode::Full && aggregate->count() > 0) {
               throw Error("--aggregate applies to --mode full only; bubble and knockout rank by how far candidates got");
+            }
+            if (rank->mode != RankMode::Bubble && seed->count() > 0) {
+              throw Error("--seed applies to --mode bubble only (its random order); full and knockout use no randomness");
             }
             if (!reference->empty()) parse_reference(*reference, *rank);
             prepare_record_run(*app, *common);
@@ -83,6 +97,9 @@ Subcommand add_compare(CLI::App& parent) {
   app->add_option("--a", flags->a, "answer A");
   app->add_option("--b", flags->b, "answer B");
   add_choice(*app, "--order", compare->order, kOrders, "which orders run");
+  app->add_option("--prompt-key", compare->prompt_key, "key of the prompt")->capture_default_str();
+  app->add_option("--a-key", compare->a_key, "key of answer A")->capture_default_str();
+  app->add_option("--b-key", compare->b_key, "key of answer B")->capture_default_str();
   return {app, [=] {
             prepare_record_run(*app, *common);
             return run_compare(*common, *compare, *flags);
@@ -95,15 +112,18 @@ Subcommand add_eval(CLI::App& parent) {
   auto files = std::make_shared<EvalFiles>();
   auto* app = parent.add_subcommand(
       "eval", "accuracy on preference pairs {\"prompt\" | \"messages\", \"chosen\", \"rejected\", \"subset\"?}: per-pair JSONL "
-              "on stdout, a table on stderr");
+              "on stdout, an accuracy table on stderr (none with -q)");
   add_input_options(*app, *common);
   add_engine_options(*app, *common);
   add_run_options(*app, *common, false);
-  app->add_option("--summary", files->summary, "write the JSON summary (subsets, overall, sections) to FILE");
+  app->add_option("--summary", files->summary, "write the JSON summary (subsets, overall, sections) to FILE, - for stdout with -o FILE");
   app->add_option("--sections", files->sections,
                   "JSON {\"Section\": [\"subset\", ...]} or {\"Section\": {\"subset\": weight}}: section scores as "
                   "weighted means of subset accuracies (default weight: pairs seen)");
   app->add_option("--subset-key", eval->subset_key, "key of the subset name")->capture_default_str();
+  app->add_option("--prompt-key", eval->prompt_key, "key of the prompt")->capture_default_str();
+  app->add_option("--chosen-key", eval->chosen_key, "key of the preferred answer")->capture_default_str();
+  app->add_option("--rejected-key", eval->rejected_key, "key of the other answer")->capture_default_str();
   return {app, [=] {
             prepare_record_run(*app, *common);
             return run_eval(*common, *eval, *files);
@@ -115,6 +135,7 @@ Subcommand add_tokenize(CLI::App& parent) {
   auto* app = parent.add_subcommand("tokenize", "print input_ids and marker_positions of JSONL {\"prompt\", \"a\", \"b\"}");
   add_input_options(*app, *common);
   return {app, [=] {
+            settle_input(*common);
             common->model = resolve_model(common->model, common->quiet).path;
             return run_tokenize(*common, CompareOptions{});
           }};
@@ -127,7 +148,12 @@ Subcommand add_info(CLI::App& parent) {
   app->add_option("-m,--model", common->model, "model file, checkpoint directory or Hub name")->envname("PAIRRM_MODEL");
   app->add_flag("--json", *json, "print pairrm.json as stored");
   return {app, [=] {
-            const ResolvedModel resolved = resolve_model(common->model, false);
+            // What the name or directory is, without downloading or exporting anything.
+            const ResolvedModel resolved = resolve_model(common->model, false, false);
+            if (!resolved.not_exported.empty()) {
+              std::printf("source:      %s\nstatus:      %s\n", resolved.source.c_str(), resolved.not_exported.c_str());
+              return 0;
+            }
             if (resolved.cached && !*json) {
               std::printf("source:      %s%s\ncache:       %s\n", resolved.source.c_str(),
                           resolved.revision.empty() ? "" : (" (revision " + resolved.revision + ")").c_str(),

@@ -139,6 +139,24 @@ JsonWriter& JsonWriter::null() {
   return *this;
 }
 
+JsonWriter& JsonWriter::raw_value(std::string_view json) {
+  before_value();
+  out_ += json;
+  return *this;
+}
+
+std::optional<std::string_view> raw_member_value(std::string_view raw, std::string_view key) {
+  for (const MemberSpan& m : top_level_members(raw)) {
+    if (m.key != key) continue;
+    std::size_t i = m.begin + 1;  // past the key's string and its colon
+    while (raw[i] != '"') i += raw[i] == '\\' ? 2 : 1;
+    i = raw.find(':', i + 1) + 1;
+    while (raw[i] == ' ' || raw[i] == '\t' || raw[i] == '\n' || raw[i] == '\r') ++i;
+    return raw.substr(i, m.end - i);
+  }
+  return std::nullopt;
+}
+
 std::vector<MemberSpan> top_level_members(std::string_view raw) {
   // A scanner over text simdjson has already validated: strings are skipped escape-aware, nesting
   // is counted, so only the top level's keys and commas are seen. Keys are unescaped by simdjson.
@@ -192,7 +210,7 @@ std::vector<MemberSpan> top_level_members(std::string_view raw) {
   return out;
 }
 
-std::string extend_object(std::string_view raw, const JsonWriter& fields) {
+std::string extend_object(std::string_view raw, const JsonWriter& fields, const std::vector<std::string_view>& stale) {
   const auto& keys = fields.top_keys();
   std::string base;
   bool replaced = false;
@@ -200,7 +218,8 @@ std::string extend_object(std::string_view raw, const JsonWriter& fields) {
     const auto members = top_level_members(raw);
     std::vector<const MemberSpan*> keep;
     for (const MemberSpan& m : members) {
-      if (std::find(keys.begin(), keys.end(), m.key) == keys.end()) {
+      if (std::find(keys.begin(), keys.end(), m.key) == keys.end() &&
+          std::find(stale.begin(), stale.end(), m.key) == stale.end()) {
         keep.push_back(&m);
       } else {
         replaced = true;

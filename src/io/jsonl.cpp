@@ -98,6 +98,15 @@ Result<std::vector<std::string_view>> JsonObject::string_array(std::string_view 
 }
 
 bool JsonlReader::next() {
+  // Whitespace between records is no record (jq reads it so): such lines are passed over, and
+  // line numbers still count them.
+  while (read_line()) {
+    if (line_bytes_ > max_line_bytes_ || raw_.find_first_not_of(" \t\r") != std::string::npos) return true;
+  }
+  return false;
+}
+
+bool JsonlReader::read_line() {
   if (bytes_left_ == 0 || stopped_) return false;
   // Keeps at most max_line_bytes_ of a line however long it is, so a line without end cannot
   // exhaust memory.
@@ -162,10 +171,18 @@ Result<JsonObject> JsonlReader::parsed() {
     return InputError{line_, "", fmt::format("a line of {} bytes; lines over {} bytes are refused (--max-line-bytes)",
                                              line_bytes_, max_line_bytes_)};
   }
-  auto blank = raw_.find_first_not_of(" \t");
-  if (blank == std::string::npos) return InputError{line_, "", "blank line"};
   parsed_->buffer = simdjson::padded_string(raw_);
   auto doc = parsed_->parser.parse(parsed_->buffer);
+  if (doc.error() == simdjson::NUMBER_ERROR ||
+      doc.error() == simdjson::NUMBER_OUT_OF_RANGE) {
+    // Valid JSON numbers that do not fit a 64-bit integer or a double (18446744073709551616, 1e309)
+    // may sit in fields we only pass through, byte for byte: parse a copy with every number as 0.
+    // A field we read wants a string or an array of strings, so its error stays the same.
+    if (auto zeroed = numbers_as_zero(raw_)) {
+      parsed_->buffer = simdjson::padded_string(*zeroed);
+      doc = parsed_->parser.parse(parsed_->buffer);
+    }
+  }
   if (doc.error()) {
     const auto code = doc.error();
     std::string why = code == simdjson::UTF8_ERROR ? "invalid UTF-8" : std::string("malformed JSON: ") + simdjson::error_message(code);
@@ -185,13 +202,66 @@ Result<JsonObject> JsonlReader::parsed() {
   return object;
 }
 
+std::optional<std::string> numbers_as_zero(std::string_view text) {
+  // Hand-written: simdjson offers no way to keep an out-of-range number as text, and only number
+  // tokens that are valid JSON may be replaced, or a malformed line would be made valid.
+  std::string out;
+  out.reserve(text.size());
+  bool changed = false;
+  std::size_t i = 0;
+  auto digits = [&](std::size_t& k) {
+    const std::size_t from = k;
+    while (k < text.size() && text[k] >= '0' && text[k] <= '9') ++k;
+    return k > from;
+  };
+  while (i < text.size()) {
+    const char c = text[i];
+    if (c == '"') {  // a string, escapes skipped
+      const std::size_t from = i;
+      for (++i; i < text.size() && text[i] != '"'; ++i) {
+        if (text[i] == '\\') ++i;
+      }
+      ++i;
+      out.append(text.substr(from, std::min(i, text.size()) - from));
+      continue;
+    }
+    if (c != '-' && (c < '0' || c > '9')) {
+      out += c;
+      ++i;
+      continue;
+    }
+    // -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+    std::size_t k = i + (c == '-' ? 1 : 0);
+    bool ok = k < text.size() && text[k] >= '0' && text[k] <= '9';
+    if (ok && text[k] == '0') {
+      ++k;
+    } else if (ok) {
+      digits(k);
+    }
+    if (ok && k < text.size() && text[k] == '.') ok = digits(++k);
+    if (ok && k < text.size() && (text[k] == 'e' || text[k] == 'E')) {
+      ++k;
+      if (k < text.size() && (text[k] == '+' || text[k] == '-')) ++k;
+      ok = digits(k);
+    }
+    if (!ok) return std::nullopt;  // not a JSON number: the line is malformed as it is
+    out += '0';
+    changed = true;
+    i = k;
+  }
+  if (!changed) return std::nullopt;
+  return out;
+}
+
 std::string describe(const InputError& e) {
   return fmt::format("line {}{}: {}", e.line, e.field.empty() ? "" : ", field \"" + e.field + "\"", e.message);
 }
 
-std::string error_object(const InputError& e) {
+std::string error_object(const InputError& e, std::string_view id_key, std::string_view id) {
   JsonWriter w;
-  w.begin_object().key("error").begin_object().field("line", e.line).field("field", e.field).field("message", e.message);
+  w.begin_object();
+  if (!id.empty()) w.key(id_key).raw_value(id);
+  w.key("error").begin_object().field("line", e.line).field("field", e.field).field("message", e.message);
   w.end_object().end_object();
   return w.str();
 }

@@ -98,7 +98,11 @@ std::optional<std::string> resume_conflict(const RunManifest& stored, const RunM
   if (stored.tool != now.tool) return differs("the tool", stored.tool, now.tool);
   if (stored.command != now.command) return differs("the command", stored.command, now.command);
   if (stored.model_sha256 != now.model_sha256) return differs("the model's SHA-256", stored.model_sha256, now.model_sha256);
-  if (stored.input != now.input) return differs("the input", stored.input, now.input);
+  // The same file under another spelling (a relative path, a link) is the same input.
+  std::error_code ec;
+  if (stored.input != now.input && !(stored.input != "-" && now.input != "-" && std::filesystem::equivalent(stored.input, now.input, ec))) {
+    return differs("the input", stored.input, now.input);
+  }
   if (stored.shard != now.shard) return differs("--shard", stored.shard, now.shard);
   for (const auto& [key, value] : now.options) {
     std::string was = "(not set)";
@@ -122,13 +126,15 @@ OutputLines keep_complete_lines(const std::string& output, const std::function<v
     simdjson::padded_string padded(line);
     simdjson::dom::object obj;
     if (parser.parse(padded).get_object().get(obj)) break;  // garbage: the tail of a torn write
+    // An error record: {"error": {...}}, or with the line's id first ({"id": ..., "error": {...}});
+    // a good record's line always has more keys.
     std::size_t keys = 0;
     bool error_key = false;
     for (auto field : obj) {
       ++keys;
-      error_key = error_key || field.key == "error";
+      error_key = error_key || (field.key == "error" && field.value.is_object());
     }
-    r.errors += keys == 1 && error_key;
+    r.errors += error_key && keys <= 2;
     ++r.lines;
     if (each) each(line);
     offset += line.size() + 1;

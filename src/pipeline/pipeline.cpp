@@ -124,7 +124,7 @@ class Driver {
 
   // Finished lines at the head of the window, in input order; flushed (and journaled) when any.
   void write_finished() {
-    std::size_t lines = 0, bytes = 0;
+    std::size_t lines = 0, bytes = 0, errors = 0;
     window_.drain([&](const Record& r) {
       if (r.error && options_.on_error == OnError::Fail) {
         if (lines) flush();
@@ -133,12 +133,14 @@ class Driver {
       out_ << r.output << '\n';
       if (options_.journal) options_.journal->written(r.raw, r.error.has_value());
       ++lines;
+      errors += r.error.has_value();
       bytes += r.raw.size() + 1;
     });
     if (!lines) return;
     flush();
     progress_.update([&](Summary& s) {
       s.written += lines;
+      s.written_errors += errors;
       s.bytes_written += bytes;
     });
   }
@@ -174,7 +176,8 @@ Summary run_pipeline(JsonlReader& in, std::ostream& out, RecordHandler& handler,
       ++s.batches;
     });
   });
-  RecordSource source(in, handler, encoder, layout, options.window_records, options.on_error == OnError::Fail, options.stop);
+  RecordSource source(in, handler, encoder, layout, options.window_records, options.on_error == OnError::Fail, options.stop,
+                      options.id_key);
   std::exception_ptr failure;
   auto outcome = Driver::Outcome::Stopped;
   std::thread driver([&] {

@@ -7,14 +7,15 @@
 namespace pairrm {
 
 RecordSource::RecordSource(JsonlReader& reader, RecordHandler& handler, const TextEncoder& encoder, const Layout& layout,
-                           std::size_t capacity, bool stop_at_error, const StopSignal* stop)
+                           std::size_t capacity, bool stop_at_error, const StopSignal* stop, std::string id_key)
     : reader_(reader),
       handler_(handler),
       encoder_(encoder),
       layout_(layout),
       capacity_(capacity == 0 ? 1 : capacity),
       stop_at_error_(stop_at_error),
-      stop_(stop) {
+      stop_(stop),
+      id_key_(std::move(id_key)) {
   reader_.on_waiting([this](bool waiting) {
     std::lock_guard<std::mutex> lock(mu_);
     starved_ = waiting;
@@ -73,14 +74,14 @@ std::unique_ptr<Record> RecordSource::prepare() {
   auto record = std::make_unique<Record>();
   record->line = reader_.line();
   record->raw = std::string(reader_.raw());
-  auto task = task_of_line(reader_, handler_);
-  if (auto e = error_of(task)) {
+  auto made = task_of_line(reader_, handler_, id_key_);
+  if (auto e = error_of(made.task)) {
     record->error = *e;
-    record->output = error_object(*e);
+    record->output = std::move(made.error_record);
     record->done = true;
     return record;
   }
-  record->task = std::move(std::get<Task>(task));
+  record->task = std::move(std::get<Task>(made.task));
   record->encoded = encode(record->task);
   record->logits = nan_matrix(record->task.candidates.size());
   return record;

@@ -43,7 +43,7 @@ class BubblePlanner : public Planner {
     if (pos_ > 0) {
       cur = current_;
       const int challenger = order_[pos_];
-      if (two_order_margin(m, cur, challenger) > 0) {
+      if (match_winner(m, cur, challenger) == cur) {
         survival_[challenger] = pos_;
       } else {
         survival_[cur] = pos_;
@@ -79,7 +79,7 @@ class KnockoutPlanner : public Planner {
       std::vector<int> next;
       for (std::size_t k = 0; k + 1 < alive_.size(); k += 2) {
         const int a = alive_[k], b = alive_[k + 1];
-        next.push_back(two_order_margin(m, a, b) > 0 ? a : b);
+        next.push_back(match_winner(m, a, b));
       }
       if (alive_.size() % 2 == 1) next.push_back(alive_.back());  // the bye
       alive_.swap(next);

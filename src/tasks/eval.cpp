@@ -10,9 +10,6 @@
 
 namespace pairrm {
 
-namespace {
-constexpr std::string_view kNoSubset = "all";  // the subset of lines that name none
-}  // namespace
 
 Result<Task> EvalHandler::make_task(const JsonObject& object) {
   auto chosen = object.string(options_.chosen_key);
@@ -26,7 +23,8 @@ Result<Task> EvalHandler::make_task(const JsonObject& object) {
   if (auto e = error_of(made)) return *e;
   Task& task = std::get<Task>(made);
   task.planner = make_fixed_planner(2, {{0, 1}, {1, 0}});
-  task.state = std::string(std::get<std::optional<std::string_view>>(subset).value_or(kNoSubset));  // the subset
+  const auto named = std::get<std::optional<std::string_view>>(subset);
+  task.state = named ? std::optional<std::string>(std::string(*named)) : std::nullopt;  // the subset
   return made;
 }
 
@@ -36,9 +34,9 @@ void EvalHandler::resumed(std::string_view output_line) {
   simdjson::dom::object obj;
   bool correct = false;
   if (parser.parse(padded).get_object().get(obj) || obj["correct"].get_bool().get(correct)) return;  // an error record
-  std::string_view subset = kNoSubset;
-  if (obj[options_.subset_key].get_string().get(subset)) subset = kNoSubset;
-  SubsetCount& c = counts_[std::string(subset)];
+  std::string_view subset;
+  const bool named = !obj[options_.subset_key].get_string().get(subset);
+  SubsetCount& c = counts_[named ? std::optional<std::string>(std::string(subset)) : std::nullopt];
   ++c.n;
   c.correct += correct;
 }
@@ -46,7 +44,7 @@ void EvalHandler::resumed(std::string_view output_line) {
 std::string EvalHandler::finish(std::string_view raw, const Task& task, const Matrix& m) {
   const double margin = two_order_margin(m, 0, 1);
   const bool correct = margin > 0;
-  SubsetCount& c = counts_[std::any_cast<const std::string&>(task.state)];
+  SubsetCount& c = counts_[std::any_cast<const std::optional<std::string>&>(task.state)];
   ++c.n;
   c.correct += correct;
   JsonWriter w(true);
@@ -58,6 +56,11 @@ std::string EvalHandler::finish(std::string_view raw, const Task& task, const Ma
 
 std::pair<double, double> wilson_interval(std::size_t k, std::size_t n) {
   if (n == 0) return {0.0, 1.0};
+  if (k == 0 || k == n) {  // the closed form's rounding would leave 5.6e-17 or 1 - 1e-16
+    const double z2 = 1.959963984540054 * 1.959963984540054, nn = static_cast<double>(n);
+    const double inner = nn / (nn + z2);
+    return k == 0 ? std::pair{0.0, 1 - inner} : std::pair{inner, 1.0};
+  }
   const double z = 1.959963984540054;
   const double p = static_cast<double>(k) / n, nn = static_cast<double>(n);
   const double denom = 1 + z * z / nn;
@@ -82,7 +85,7 @@ std::vector<Section> parse_sections(std::string_view json, const std::string& or
       for (auto item : list) {
         std::string_view sub;
         if (item.get_string().get(sub)) throw Error(origin + ": section \"" + s.name + "\": subset names must be strings");
-        s.subsets.emplace_back(std::string(sub), 0.0);
+        s.subsets.emplace_back(std::string(sub), std::nullopt);
       }
     } else if (!value.get_object().get(weights)) {
       for (auto [sub, w] : weights) {
@@ -91,6 +94,10 @@ std::vector<Section> parse_sections(std::string_view json, const std::string& or
           weight = static_cast<double>(w.get_int64().value_unsafe());
         } else if (w.get_double().get(weight)) {
           throw Error(origin + ": section \"" + s.name + "\": weights must be numbers");
+        }
+        if (!(weight >= 0)) {
+          throw Error(origin + ": section \"" + s.name + "\": the weight of \"" + std::string(sub) +
+                      "\" is negative; weights are 0 or more");
         }
         s.subsets.emplace_back(std::string(sub), weight);
       }
@@ -111,7 +118,7 @@ struct SectionScore {
   std::vector<std::string> missing;
 };
 
-std::vector<SectionScore> score_sections(const std::map<std::string, SubsetCount>& counts, const std::vector<Section>& sections) {
+std::vector<SectionScore> score_sections(const SubsetCounts& counts, const std::vector<Section>& sections) {
   std::vector<SectionScore> out;
   for (const Section& s : sections) {
     SectionScore r{s.name, 0, 0, {}};
@@ -122,7 +129,7 @@ std::vector<SectionScore> score_sections(const std::map<std::string, SubsetCount
         r.missing.push_back(sub);
         continue;
       }
-      const double weight = w > 0 ? w : static_cast<double>(it->second.n);
+      const double weight = w ? *w : static_cast<double>(it->second.n);
       acc += weight * it->second.correct / static_cast<double>(it->second.n);
       total_w += weight;
       r.n += it->second.n;
@@ -133,7 +140,7 @@ std::vector<SectionScore> score_sections(const std::map<std::string, SubsetCount
   return out;
 }
 
-SubsetCount overall(const std::map<std::string, SubsetCount>& counts) {
+SubsetCount overall(const SubsetCounts& counts) {
   SubsetCount all;
   for (const auto& [name, c] : counts) {
     all.n += c.n;
@@ -151,11 +158,14 @@ void write_count(JsonWriter& w, const SubsetCount& c) {
 
 }  // namespace
 
-std::string eval_summary_json(const std::map<std::string, SubsetCount>& counts, const std::vector<Section>& sections) {
+std::string eval_summary_json(const SubsetCounts& counts, const std::vector<Section>& sections) {
   JsonWriter w;
   w.begin_object().key("subsets").begin_object();
-  for (const auto& [name, c] : counts) write_count(w.key(name), c);
+  for (const auto& [name, c] : counts) {
+    if (name) write_count(w.key(*name), c);
+  }
   w.end_object();
+  if (auto none = counts.find(std::nullopt); none != counts.end()) write_count(w.key("without_subset"), none->second);
   write_count(w.key("overall"), overall(counts));
   if (!sections.empty()) {
     w.key("sections").begin_object();
@@ -168,16 +178,19 @@ std::string eval_summary_json(const std::map<std::string, SubsetCount>& counts, 
   return w.str();
 }
 
-std::string eval_table(const std::map<std::string, SubsetCount>& counts, const std::vector<Section>& sections) {
+std::string eval_table(const SubsetCounts& counts, const std::vector<Section>& sections) {
+  // As the JSON says it: an accuracy over no pairs is null, not 0.
+  const auto number = [](double x) { return std::isnan(x) ? std::string("null") : fmt::format("{:.4f}", x); };
   std::string out = fmt::format("{:<28} {:>7} {:>9}  {}\n", "subset", "n", "accuracy", "95% interval");
   auto row = [&](const std::string& name, const SubsetCount& c) {
     const auto [lo, hi] = wilson_interval(c.correct, c.n);
-    out += fmt::format("{:<28} {:>7} {:>9.4f}  [{:.4f}, {:.4f}]\n", name, c.n, c.n ? double(c.correct) / c.n : 0.0, lo, hi);
+    out += fmt::format("{:<28} {:>7} {:>9}  [{:.4f}, {:.4f}]\n", name, c.n,
+                       number(c.n ? double(c.correct) / c.n : std::nan("")), lo, hi);
   };
-  for (const auto& [name, c] : counts) row(name, c);
+  for (const auto& [name, c] : counts) row(name ? *name : "(no subset)", c);
   row("overall", overall(counts));
   for (const SectionScore& s : score_sections(counts, sections)) {
-    out += fmt::format("section {:<20} {:>7} {:>9.4f}{}\n", s.name, s.n, s.score,
+    out += fmt::format("section {:<20} {:>7} {:>9}{}\n", s.name, s.n, number(s.score),
                        s.missing.empty() ? "" : fmt::format("  (missing: {})", fmt::join(s.missing, ", ")));
   }
   return out;

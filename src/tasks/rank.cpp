@@ -74,11 +74,12 @@ Result<Task> RankHandler::make_task(const JsonObject& object) {
   Task& task = std::get<Task>(made);
   const std::size_t n = task.candidates.size();
 
-  auto reference_text = object.optional_string("reference");
-  if (auto e = error_of(reference_text)) return *e;
-  if (auto text = std::get<std::optional<std::string_view>>(reference_text)) {
+  if (!options_.reference_key.empty()) {
+    auto reference_text = object.string(options_.reference_key);
+    if (auto e = error_of(reference_text)) return *e;
+    const std::string_view text = std::get<std::string_view>(reference_text);
     // The reference is rendered like a candidate (for conversations: as the final turn).
-    auto ref = render_record(object, options_.prompt_key, {*text}, options_.templ);
+    auto ref = render_record(object, options_.prompt_key, {text}, options_.templ);
     if (auto e = error_of(ref)) return *e;
     task.candidates.push_back(std::get<Rendered>(ref).candidates.front());
     task.state = Reference{static_cast<int>(n), true};
@@ -138,7 +139,10 @@ std::string RankHandler::finish(std::string_view raw, const Task& task, const Ma
   w.field("best", r.best);
   if (options_.top_k > 0) w.field("order", top_k(r.ranks, options_.top_k));
   if (options_.matrix) write_matrix(w.key("logits"), logits);
-  return extend_object(raw, w);
+  // Every field rank writes in any mode: none of an earlier run's survives a re-rank.
+  static const std::vector<std::string_view> kRankFields = {"ranks", "scores", "best", "order", "logits", "rewards",
+                                                           "reference_index"};
+  return extend_object(raw, w, kRankFields);
 }
 
 }  // namespace pairrm

@@ -1,5 +1,7 @@
 #include "pairrm/tasks/task.hpp"
 
+#include "pairrm/io/json_writer.hpp"
+
 namespace pairrm {
 
 Result<Task> rendered_task(const JsonObject& object, std::string_view prompt_key,
@@ -12,10 +14,15 @@ Result<Task> rendered_task(const JsonObject& object, std::string_view prompt_key
   return task;
 }
 
-Result<Task> task_of_line(JsonlReader& reader, RecordHandler& handler) {
+LineTask task_of_line(JsonlReader& reader, RecordHandler& handler, std::string_view id_key) {
   auto parsed = reader.parsed();
-  if (auto e = error_of(parsed)) return *e;
-  return handler.make_task(std::get<JsonObject>(parsed));
+  if (auto e = error_of(parsed)) return {*e, error_object(*e)};
+  LineTask out{handler.make_task(std::get<JsonObject>(parsed)), {}};
+  if (auto e = error_of(out.task)) {
+    const auto id = id_key.empty() ? std::nullopt : raw_member_value(reader.raw(), id_key);
+    out.error_record = error_object(*e, id_key, id.value_or(std::string_view{}));
+  }
+  return out;
 }
 
 }  // namespace pairrm

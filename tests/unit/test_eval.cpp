@@ -55,7 +55,7 @@ TEST_CASE("Wilson interval, hand computed") {
 }
 
 TEST_CASE("sections: weighted means of subset accuracies, missing subsets named") {
-  std::map<std::string, SubsetCount> counts = {{"a", {10, 9}}, {"b", {30, 15}}};
+  SubsetCounts counts = {{std::string("a"), {10, 9}}, {std::string("b"), {30, 15}}};
   auto listed = parse_sections(R"({"S": ["a", "b"], "T": {"a": 1, "b": 3, "c": 2}})", "sections.json");
   REQUIRE(listed.size() == 2);
   const std::string json = eval_summary_json(counts, listed);
@@ -80,6 +80,40 @@ TEST_CASE("eval counts ties as wrong") {
   m[1][0] = 0.5;  // margin 0
   const std::string out = h.finish(reader.raw(), std::get<Task>(task), m);
   CHECK(out.find(R"("margin":0,"correct":false)") != std::string::npos);
-  CHECK(h.counts().at("x").n == 1);
-  CHECK(h.counts().at("x").correct == 0);
+  CHECK(h.counts().at(std::string("x")).n == 1);
+  CHECK(h.counts().at(std::string("x")).correct == 0);
+}
+
+TEST_CASE("sections: a weight of 0 is honoured, a negative one refused") {
+  SubsetCounts counts = {{std::string("chat"), {10, 9}}, {std::string("math"), {10, 1}}};
+  auto zero = parse_sections(R"({"B": {"chat": 0, "math": 1}})", "s.json");
+  // chat weighs nothing: the score is math's accuracy alone, 0.1
+  CHECK(eval_summary_json(counts, zero).find(R"("B":{"score":0.1,)") != std::string::npos);
+  CHECK_THROWS_WITH_AS(parse_sections(R"({"B": {"chat": -1}})", "s.json"),
+                       doctest::Contains("negative"), pairrm::Error);
+  auto none = parse_sections(R"({"B": {"chat": 0}})", "s.json");  // every weight 0: no score
+  CHECK(eval_summary_json(counts, none).find(R"("B":{"score":null,)") != std::string::npos);
+}
+
+TEST_CASE("Wilson interval: exactly 0 and 1 at the ends") {
+  // k = 0, n = 3: [0, z^2 / (n + z^2)] = [0, 3.8415 / 6.8415] = [0, 0.5615]
+  auto [lo, hi] = wilson_interval(0, 3);
+  CHECK(lo == 0.0);
+  CHECK(hi == doctest::Approx(0.5615).epsilon(1e-3));
+  auto [lo3, hi3] = wilson_interval(3, 3);
+  CHECK(hi3 == 1.0);
+  CHECK(lo3 == doctest::Approx(1 - 0.5615).epsilon(1e-3));
+}
+
+TEST_CASE("lines without a subset stay apart from a subset named like any default") {
+  SubsetCounts counts = {{std::nullopt, {2, 1}}, {std::string("all"), {4, 4}}};
+  const std::string json = eval_summary_json(counts, {});
+  CHECK(json.find(R"("subsets":{"all":{"n":4,)") != std::string::npos);
+  CHECK(json.find(R"("without_subset":{"n":2,)") != std::string::npos);
+  CHECK(json.find(R"("overall":{"n":6,"correct":5,)") != std::string::npos);
+  const std::string table = eval_table(counts, {});
+  CHECK(table.find("(no subset)") != std::string::npos);
+  const std::string empty = eval_table({}, {});  // no pairs at all: null, as the JSON says
+  CHECK(empty.find("null") != std::string::npos);
+  CHECK(eval_summary_json({}, {}).find(R"("accuracy":null)") != std::string::npos);
 }

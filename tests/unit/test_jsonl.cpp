@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include <limits>
+#include <optional>
 #include <sstream>
 
 #include "pairrm/io/json_writer.hpp"
@@ -8,20 +9,19 @@
 
 using namespace pairrm;
 
-TEST_CASE("reader: line numbers, CRLF, blank and malformed lines are located errors") {
-  std::istringstream in("{\"a\":\"x\"}\r\n\n[1]\n{bad\n{\"s\":\"\xff\"}\n");
+TEST_CASE("reader: line numbers, CRLF, blank lines skipped but counted, malformed lines are located errors") {
+  std::istringstream in("{\"a\":\"x\"}\r\n\n \t\r\n[1]\n{bad\n{\"s\":\"\xff\"}\n");
   JsonlReader r(in);
   REQUIRE(r.next());
   CHECK(r.raw() == "{\"a\":\"x\"}");
   auto ok = r.parsed();
   REQUIRE(error_of(ok) == nullptr);
   CHECK(std::get<std::string_view>(std::get<JsonObject>(ok).string("a")) == "x");
-  REQUIRE(r.next());
-  CHECK(error_of(r.parsed())->message == "blank line");
-  REQUIRE(r.next());
+  REQUIRE(r.next());  // lines 2 and 3 hold only whitespace: no record
+  CHECK(r.line() == 4);
   CHECK(error_of(r.parsed())->message == "expected a JSON object, got an array");
   REQUIRE(r.next());
-  CHECK(error_of(r.parsed())->line == 4);
+  CHECK(error_of(r.parsed())->line == 5);
   CHECK(error_of(r.parsed())->message.rfind("malformed JSON", 0) == 0);
   REQUIRE(r.next());
   CHECK(error_of(r.parsed())->message == "invalid UTF-8");
@@ -102,4 +102,37 @@ TEST_CASE("top-level members: keys unescaped, spans over nested values and strin
   CHECK(m[1].key == "b\"c");
   CHECK(raw.substr(m[1].begin, m[1].end - m[1].begin) == R"("b\"c": "v,}")");
   CHECK(raw.substr(m[2].begin, m[2].end - m[2].begin) == R"("d":null)");
+}
+
+TEST_CASE("reader: numbers beyond 64 bits or a double's range in other fields do not reject the line") {
+  std::istringstream in(R"({"n":18446744073709551616,"x":1e309,"y":-9223372036854775809,"p":"ok"})" "\n"
+                        R"({"p":18446744073709551616})" "\n"
+                        R"({"n":01,"p":"bad number"})" "\n");
+  JsonlReader r(in);
+  REQUIRE(r.next());
+  auto first = r.parsed();
+  REQUIRE(error_of(first) == nullptr);
+  CHECK(std::get<std::string_view>(std::get<JsonObject>(first).string("p")) == "ok");
+  REQUIRE(r.next());
+  auto second = r.parsed();  // a field we read still has to be a string
+  REQUIRE(error_of(second) == nullptr);
+  CHECK(error_of(std::get<JsonObject>(second).string("p"))->message == "expected a string, got a number");
+  REQUIRE(r.next());
+  CHECK(error_of(r.parsed())->message.rfind("malformed JSON", 0) == 0);  // 01 is no JSON number
+}
+
+TEST_CASE("numbers_as_zero: only valid JSON number tokens, never inside strings") {
+  CHECK(numbers_as_zero(R"({"a":-1.5e+300,"b":"12 \" 3","c":[1,2]})") == std::optional<std::string>(R"({"a":0,"b":"12 \" 3","c":[0,0]})"));
+  CHECK(numbers_as_zero(R"({"a":"x"})") == std::nullopt);
+  CHECK(numbers_as_zero(R"({"a":1.})") == std::nullopt);
+  CHECK(numbers_as_zero(R"({"a":-})") == std::nullopt);
+  CHECK(numbers_as_zero(R"({"a":1e})") == std::nullopt);
+}
+
+TEST_CASE("raw_member_value: the bytes of a top-level value") {
+  const std::string line = R"({"id" : 18446744073709551616 , "x":{"id":2},"s":"a\"b"})";
+  CHECK(raw_member_value(line, "id") == std::optional<std::string_view>("18446744073709551616"));
+  CHECK(raw_member_value(line, "s") == std::optional<std::string_view>(R"("a\"b")"));
+  CHECK(raw_member_value(line, "x") == std::optional<std::string_view>(R"({"id":2})"));
+  CHECK(raw_member_value(line, "nope") == std::nullopt);
 }

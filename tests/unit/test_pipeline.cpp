@@ -82,12 +82,12 @@ TEST_CASE("out of memory splits the batch: nothing lost, nothing repeated") {
   CHECK(failing.calls > plain.calls);
 }
 
-TEST_CASE("every input line yields exactly one output line; bad lines become located errors") {
+TEST_CASE("every input record yields exactly one output line; bad lines become located errors keeping the id") {
   const std::string input =
       "{\"prompt\":\"p\",\"candidates\":[\"a\",\"b\"]}\n"
       "\n"
-      "{\"prompt\":1,\"candidates\":[\"a\"]}\n"
-      "{\"prompt\":\"p\",\"candidates\":[\"a\",2]}\n"
+      "{\"id\":\"r3\",\"prompt\":1,\"candidates\":[\"a\"]}\n"
+      "{\"prompt\":\"p\",\"candidates\":[\"a\",2],\"id\":7}\n"
       "{\"prompt\":\"p\",\"candidates\":[]}\n"
       "not json\n"
       "{\"prompt\":\"p\",\"candidates\":[\"same\",\"same\"]}\n"
@@ -96,16 +96,15 @@ TEST_CASE("every input line yields exactly one output line; bad lines become loc
   FakeScorer f;
   Summary s;
   auto ls = lines(run(input, h, PipelineOptions{}, f, &s));
-  REQUIRE(ls.size() == 8);
+  REQUIRE(ls.size() == 7);  // the blank line 2 is no record
   CHECK(ls[0].find("\"ranks\":") != std::string::npos);
-  CHECK(ls[1] == R"({"error":{"line":2,"field":"","message":"blank line"}})");
-  CHECK(ls[2] == R"({"error":{"line":3,"field":"prompt","message":"expected a string, got a number"}})");
-  CHECK(ls[3] == R"({"error":{"line":4,"field":"candidates[1]","message":"expected a string, got a number"}})");
-  CHECK(ls[4] == R"({"error":{"line":5,"field":"candidates","message":"empty list"}})");
-  CHECK(ls[5].rfind(R"({"error":{"line":6,"field":"","message":"malformed JSON)", 0) == 0);
-  CHECK(ls[6].find("\"ranks\":[1,1]") != std::string::npos);  // duplicates are compared like others
-  CHECK(ls[7] == R"({"prompt":"p","candidates":["solo"],"ranks":[1],"scores":[0],"best":0})");
-  CHECK(s.errors == 5);
+  CHECK(ls[1] == R"({"id":"r3","error":{"line":3,"field":"prompt","message":"expected a string, got a number"}})");
+  CHECK(ls[2] == R"({"id":7,"error":{"line":4,"field":"candidates[1]","message":"expected a string, got a number"}})");
+  CHECK(ls[3] == R"({"error":{"line":5,"field":"candidates","message":"empty list"}})");
+  CHECK(ls[4].rfind(R"({"error":{"line":6,"field":"","message":"malformed JSON)", 0) == 0);
+  CHECK(ls[5].find("\"ranks\":[1,1]") != std::string::npos);  // duplicates are compared like others
+  CHECK(ls[6] == R"({"prompt":"p","candidates":["solo"],"ranks":[1],"scores":[0],"best":0})");
+  CHECK(s.errors == 4);
   CHECK(s.pairs == 4);  // N = 1 needs no model call
 }
 

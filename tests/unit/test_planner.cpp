@@ -112,3 +112,26 @@ TEST_CASE("two-order margin") {
   CHECK(two_order_margin(m, 0, 1) == doctest::Approx(2.0));
   CHECK(two_order_margin(m, 1, 0) == doctest::Approx(-2.0));
 }
+
+TEST_CASE("exact ties: the lower index wins in every mode") {
+  // Every logit 0: every match is an exact tie.
+  Matrix zeros(4, std::vector<double>(4, 0.0));
+  CHECK(match_winner(zeros, 2, 1) == 1);
+  CHECK(match_winner(zeros, 1, 2) == 1);
+  auto ko = make_knockout_planner(4);
+  Matrix m = nan_matrix(4);
+  drive(*ko, zeros, m);
+  CHECK(rank_outcome(RankMode::Knockout, Aggregate::MaxLogits, *ko, m).best == 0);
+  for (uint64_t seed = 0; seed < 8; ++seed) {  // whatever order bubble draws
+    auto bubble = make_bubble_planner(4, seed);
+    Matrix mb = nan_matrix(4);
+    drive(*bubble, zeros, mb);
+    CHECK(rank_outcome(RankMode::Bubble, Aggregate::MaxLogits, *bubble, mb).best == 0);
+  }
+  auto full = make_full_planner(4);
+  Matrix mf = nan_matrix(4);
+  drive(*full, zeros, mf);
+  const auto r = rank_outcome(RankMode::Full, Aggregate::MaxLogits, *full, mf);
+  CHECK(r.best == 0);
+  CHECK(r.ranks == std::vector<int>{1, 1, 1, 1});
+}

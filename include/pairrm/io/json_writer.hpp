@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,6 +33,8 @@ class JsonWriter {
   JsonWriter& value(std::size_t v) { return value(static_cast<int64_t>(v)); }
   JsonWriter& value(bool v);
   JsonWriter& null();
+  // JSON text already valid (an input value passed through), written as it is.
+  JsonWriter& raw_value(std::string_view json);
   template <typename T>
   JsonWriter& values(const std::vector<T>& v) {
     begin_array();
@@ -70,8 +73,10 @@ class JsonWriter {
 
 // The input object `raw` (a valid JSON object) with `fields` (a members writer) appended before its
 // closing brace. Input members whose key the fields write are removed first, as jq's `. + {...}`
-// replaces them: the output never holds a key twice. Everything else keeps its bytes.
-std::string extend_object(std::string_view raw, const JsonWriter& fields);
+// replaces them: the output never holds a key twice. Input members named in `stale` go too (fields
+// the subcommand writes in some modes and not others: re-ranking our own output leaves none of the
+// earlier run's behind). Everything else keeps its bytes.
+std::string extend_object(std::string_view raw, const JsonWriter& fields, const std::vector<std::string_view>& stale = {});
 
 // The top-level keys of a valid JSON object, unescaped, in document order, with each member's byte
 // span [begin, end) from its key's opening quote to the end of its value.
@@ -80,5 +85,7 @@ struct MemberSpan {
   std::size_t begin, end;
 };
 std::vector<MemberSpan> top_level_members(std::string_view raw);
+// The bytes of the value of `raw`'s top-level member `key` (the last one of that name), or nullopt.
+std::optional<std::string_view> raw_member_value(std::string_view raw, std::string_view key);
 
 }  // namespace pairrm

@@ -66,7 +66,8 @@ class JsonlReader {
   // line without end cannot exhaust memory.
   void set_max_line_bytes(std::size_t n) { max_line_bytes_ = n; }
   ~JsonlReader();
-  // Reads the next line; false at the end of the input or when reading was stopped (stopped()).
+  // Reads the next line that holds more than whitespace (blank lines are passed over, as jq does,
+  // but counted in line numbers); false at the end of the input or when reading was stopped.
   // Then raw() is the line (without its newline) and parsed() is the object or the error that
   // names what is wrong with it.
   bool next();
@@ -82,6 +83,7 @@ class JsonlReader {
   Result<JsonObject> parsed();
 
  private:
+  bool read_line();
   static constexpr std::size_t kBufferBytes = std::size_t{1} << 16;
   std::unique_ptr<ByteInput> owned_input_;
   ByteInput* input_;
@@ -97,8 +99,14 @@ class JsonlReader {
   std::unique_ptr<Parsed> parsed_;
 };
 
-// {"error":{"line":n,"field":"...","message":"..."}}
-std::string error_object(const InputError& e);
+// {"error":{"line":n,"field":"...","message":"..."}}; with `id` (the raw JSON of the line's id
+// field, named `id_key`), {"<id_key>": <id>, "error": {...}} so the record can be joined back.
+std::string error_object(const InputError& e, std::string_view id_key = {}, std::string_view id = {});
+
+// `text` with every JSON number token replaced by 0, or nullopt when it holds none or a token that
+// is not a valid JSON number. Lets lines whose pass-through fields hold numbers beyond 64 bits or
+// a double's range be parsed; the output keeps the original bytes.
+std::optional<std::string> numbers_as_zero(std::string_view text);
 // The same for a person: line 3, field "candidates[1]": expected a string, got a number
 std::string describe(const InputError& e);
 

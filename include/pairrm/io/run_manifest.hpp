@@ -36,7 +36,7 @@ std::optional<std::string> resume_conflict(const RunManifest& stored, const RunM
 
 // The output file of an interrupted run: drops a torn last line (no newline, or not a JSON object),
 // truncating the file, and counts the complete lines and the error records among them ({"error":
-// ...} alone: an output line of a good record always has more keys), handing each kept line to
+// {...}}, perhaps after the line's id: a good record's line always has more keys), handing each kept line to
 // `each`. Throws Error naming the file.
 struct OutputLines {
   std::size_t lines = 0, errors = 0;

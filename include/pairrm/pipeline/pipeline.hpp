@@ -46,6 +46,7 @@ struct PipelineOptions {
   std::size_t window_records = 512;   // records held at once
   std::size_t window_pairs = 32768;   // pending pairs that stop further admission
   OnError on_error = OnError::Skip;
+  std::string id_key = "id";  // error records keep the line's value of this key
   // Once a stop is requested (the value: a signal number), reading stops, batches not yet running
   // are dropped, the finished lines are written in order, and run_pipeline returns with stopped_by
   // set. The reader's input should observe the same signal (FdInput), so a silent pipe cannot hold
@@ -59,6 +60,7 @@ struct Summary {
   std::size_t records = 0, errors = 0, pairs = 0, batches = 0;
   std::size_t tokens = 0, padded_tokens = 0;  // real ids vs rows x length over all batches
   std::size_t written = 0, bytes_written = 0;  // output lines so far, and their input lines' bytes
+  std::size_t written_errors = 0;              // error records among the lines written
   int stopped_by = 0;  // the stop value when a stop ended the run before the input's end, else 0
 };
 

@@ -14,6 +14,7 @@
 #include <exception>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 
 #include "pairrm/io/jsonl.hpp"
@@ -38,8 +39,9 @@ class RecordSource {
 
   // stop_at_error: read nothing after the first bad line (--on-error fail).
   // stop: once requested, nothing more is read; the reader's input must observe it too (FdInput).
+  // id_key: error records keep the line's value of this key.
   RecordSource(JsonlReader& reader, RecordHandler& handler, const TextEncoder& encoder, const Layout& layout,
-               std::size_t capacity, bool stop_at_error, const StopSignal* stop = nullptr);
+               std::size_t capacity, bool stop_at_error, const StopSignal* stop = nullptr, std::string id_key = "id");
   // Shuts the stage down: a read blocked on a silent pipe is cancelled, and the thread is joined
   // (never left behind).
   ~RecordSource();
@@ -64,6 +66,7 @@ class RecordSource {
   const std::size_t capacity_;
   const bool stop_at_error_;
   const StopSignal* stop_;
+  const std::string id_key_;
   std::mutex mu_;
   std::condition_variable changed_;
   std::deque<std::unique_ptr<Record>> ready_;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,12 +24,15 @@ struct EvalOptions {
 struct SubsetCount {
   std::size_t n = 0, correct = 0;
 };
+// Per subset; the key nullopt holds the lines that name no subset, apart from every named one
+// (summary: "without_subset"; table: "(no subset)").
+using SubsetCounts = std::map<std::optional<std::string>, SubsetCount>;
 
-// A section's score: the weighted mean of its subsets' accuracies (RewardBench weights subsets by
-// their example counts). Weight 0 = "use the number of pairs seen".
+// A section's score: the weighted mean of its subsets' accuracies. A weight left out (the list
+// form) is the number of pairs seen, as RewardBench weights subsets by their example counts.
 struct Section {
   std::string name;
-  std::vector<std::pair<std::string, double>> subsets;
+  std::vector<std::pair<std::string, std::optional<double>>> subsets;
 };
 
 class EvalHandler : public RecordHandler {
@@ -38,22 +42,24 @@ class EvalHandler : public RecordHandler {
   std::string finish(std::string_view raw, const Task& task, const Matrix& logits) override;
   // A line an earlier run wrote (--resume): counted as finish() counted it.
   void resumed(std::string_view output_line) override;
-  const std::map<std::string, SubsetCount>& counts() const { return counts_; }
+  const SubsetCounts& counts() const { return counts_; }
 
  private:
   EvalOptions options_;
-  std::map<std::string, SubsetCount> counts_;
+  SubsetCounts counts_;
 };
 
-// Wilson score interval for k successes in n trials, 95% (z = 1.959964).
+// Wilson score interval for k successes in n trials, 95% (z = 1.959964); exactly 0 and 1 at the
+// ends (k = 0, k = n), [0, 1] for n = 0.
 std::pair<double, double> wilson_interval(std::size_t k, std::size_t n);
 
 // Sections from JSON: {"Chat": ["subset", ...], ...} or {"Chat": {"subset": weight, ...}, ...}.
-// Throws Error naming `origin` when the JSON is not of that shape.
+// Throws Error naming `origin` when the JSON is not of that shape or a weight is negative.
 std::vector<Section> parse_sections(std::string_view json, const std::string& origin);
 
 // The summary as JSON (per subset n, correct, accuracy, interval; overall; sections) and as a table.
-std::string eval_summary_json(const std::map<std::string, SubsetCount>& counts, const std::vector<Section>& sections);
-std::string eval_table(const std::map<std::string, SubsetCount>& counts, const std::vector<Section>& sections);
+// An accuracy over no pairs is null in the JSON and "null" in the table.
+std::string eval_summary_json(const SubsetCounts& counts, const std::vector<Section>& sections);
+std::string eval_table(const SubsetCounts& counts, const std::vector<Section>& sections);
 
 }  // namespace pairrm

@@ -30,8 +30,9 @@ struct RankOptions {
   std::size_t top_k = 0;  // 0: no "order" field
   bool matrix = false;    // add "logits"
   Template templ = Template::LlmBlender;  // from the model file
-  ReferenceChoice reference = ReferenceChoice::None;  // a line's "reference" text overrides it
+  ReferenceChoice reference = ReferenceChoice::None;  // a candidate as the reference
   std::size_t reference_index = 0;                    // with ReferenceChoice::Index
+  std::string reference_key;  // or: the reference is this field's text (every line must have it)
   // More candidates in a line are a located error: a record holds an N x N matrix, and full mode
   // runs N(N-1) pairs (1000: 999,000 pairs, 8 MB).
   std::size_t max_candidates = 1000;

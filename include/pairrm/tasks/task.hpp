@@ -37,8 +37,13 @@ class RecordHandler {
 };
 
 // The one line-to-task step: the reader's current line parsed and made into `handler`'s task, or
-// the error that names the line and field.
-Result<Task> task_of_line(JsonlReader& reader, RecordHandler& handler);
+// the error that names the line and field. `id_key`: an error record keeps the line's value of
+// that key when the line is a JSON object that has it.
+struct LineTask {
+  Result<Task> task;
+  std::string error_record;  // the output line when `task` is an error
+};
+LineTask task_of_line(JsonlReader& reader, RecordHandler& handler, std::string_view id_key = "id");
 
 // The render-then-task step every subcommand shares: the record's prompt (or "messages") and the
 // candidates' final turns rendered per the model's template. The caller sets the planner.
