@@ -82,47 +82,6 @@ int run_compare(const CommonOptions& common, CompareOptions options, const Compa
   return run_handler(common, std::move(options), handler);
 }
 
-int run_tokenize(const CommonOptions& common, CompareOptions keys) {
-  const ModelFile model = read_model_file(common.model);
-  const Layout layout = make_layout(common, model.info);
-  const Tokenizer tokenizer(model.spm_model);
-  const TextEncoder encoder(tokenizer, layout.recipe());
-  keys.templ = template_of(model.info);
-  CompareHandler tasks(keys);  // the same source and candidate texts compare would score
-  check_output(common);
-  FdInput input(common.input, nullptr);
-  std::ofstream file_out;
-  std::ostream* out = &std::cout;
-  if (common.output != "-") {
-    file_out.open(common.output, std::ios::binary);
-    if (!file_out) throw Error(common.output + ": cannot open the output file for writing (" + std::strerror(errno) + ")");
-    out = &file_out;
-  }
-  JsonlReader reader(input);
-  reader.set_max_line_bytes(common.max_line_bytes);
-  std::size_t errors = 0;
-  while (reader.next()) {
-    auto made = task_of_line(reader, tasks, common.pipeline.id_key);
-    if (auto e = error_of(made.task)) {
-      ++errors;
-      if (common.pipeline.on_error == OnError::Fail) {
-        throw Error(describe(*e));
-      }
-      *out << made.error_record << '\n';
-      continue;
-    }
-    const Task& t = std::get<Task>(made.task);
-    const TokenIds src = layout.source_part(encoder.source(t.source));
-    std::vector<int64_t> ids;
-    auto markers = layout.build(src, encoder.candidate(t.candidates[0]), encoder.candidate(t.candidates[1]), ids);
-    JsonWriter fields(true);
-    fields.field("input_ids", ids).field("marker_positions", std::vector<int64_t>(markers.begin(), markers.end()));
-    *out << extend_object(reader.raw(), fields) << '\n';
-  }
-  out->flush();
-  return errors ? 2 : 0;
-}
-
 int run_info(const CommonOptions& common, bool json) {
   const ModelFile model = read_model_file(common.model);
   const ModelInfo& m = model.info;

@@ -60,7 +60,11 @@ Template template_of(const ModelInfo& info);
 int run_rank(const CommonOptions& common, RankOptions options);
 int run_compare(const CommonOptions& common, CompareOptions options, const CompareFlags& flags);
 int run_eval(const CommonOptions& common, EvalOptions options, const EvalFiles& files);
-int run_tokenize(const CommonOptions& common, CompareOptions keys);
+// The ids of one ordered pair of each record's candidates (any record shape), as the model sees them.
+struct TokenizePair {
+  std::size_t first = 0, second = 1;
+};
+int run_tokenize(const CommonOptions& common, TokenizePair pair);
 int run_info(const CommonOptions& common, bool json);
 
 }  // namespace pairrm::cli

@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cstdio>
 #include <memory>
+#include <sstream>
 
 #include "engines.hpp"
 #include "model_cache.hpp"
@@ -132,12 +133,23 @@ Subcommand add_eval(CLI::App& parent) {
 
 Subcommand add_tokenize(CLI::App& parent) {
   auto common = std::make_shared<CommonOptions>();
-  auto* app = parent.add_subcommand("tokenize", "print input_ids and marker_positions of JSONL {\"prompt\", \"a\", \"b\"}");
+  auto pair = std::make_shared<std::string>("0,1");
+  auto* app = parent.add_subcommand(
+      "tokenize", "print input_ids and marker_positions of one pair of each record, as the model sees them (rank, "
+                  "compare and eval lines alike)");
   add_input_options(*app, *common);
+  app->add_option("--pair", *pair, "which ordered pair of the record's candidates: I,J (compare: 0 = a; eval: 0 = chosen)")
+      ->capture_default_str();
   return {app, [=] {
             settle_input(*common);
+            TokenizePair p;
+            char comma = 0;
+            std::istringstream in(*pair);
+            if (!(in >> p.first >> comma >> p.second) || comma != ',' || !in.eof() || p.first == p.second) {
+              throw Error("--pair " + *pair + ": expects two different candidate indices I,J such as 1,0");
+            }
             common->model = resolve_model(common->model, common->quiet).path;
-            return run_tokenize(*common, CompareOptions{});
+            return run_tokenize(*common, p);
           }};
 }
 

@@ -14,6 +14,69 @@
 namespace pairrm {
 
 namespace {
+
+// simdjson's DOM parser says what is wrong with a line, not where. Its on-demand parser, walked
+// over every value, stops at the place: that is the column reported.
+simdjson::error_code walk(simdjson::ondemand::value v, int depth) {
+  namespace od = simdjson::ondemand;
+  if (depth > 1024) return simdjson::DEPTH_ERROR;
+  od::json_type type;
+  if (auto e = v.type().get(type)) return e;
+  switch (type) {
+    case od::json_type::object: {
+      od::object object;
+      if (auto e = v.get_object().get(object)) return e;
+      for (auto field : object) {
+        od::value inner;
+        if (auto e = field.value().get(inner)) return e;
+        if (auto e = walk(inner, depth + 1)) return e;
+      }
+      return simdjson::SUCCESS;
+    }
+    case od::json_type::array: {
+      od::array array;
+      if (auto e = v.get_array().get(array)) return e;
+      for (auto item : array) {
+        od::value inner;
+        if (auto e = item.get(inner)) return e;
+        if (auto e = walk(inner, depth + 1)) return e;
+      }
+      return simdjson::SUCCESS;
+    }
+    case od::json_type::string: {
+      std::string_view text;
+      return v.get_string().get(text);
+    }
+    case od::json_type::number: {
+      double x;
+      const auto e = v.get_double().get(x);
+      return e == simdjson::NUMBER_ERROR ? simdjson::SUCCESS : e;  // out of range: not what is wrong
+    }
+    case od::json_type::boolean: {
+      bool b;
+      return v.get_bool().get(b);
+    }
+    case od::json_type::null: {
+      bool null;
+      return v.is_null().get(null);
+    }
+  }
+  return simdjson::SUCCESS;
+}
+
+// 1-based byte column where a malformed line goes wrong, when the on-demand walk finds it.
+std::optional<std::size_t> error_column(const simdjson::padded_string& line) {
+  simdjson::ondemand::parser parser;
+  simdjson::ondemand::document doc;
+  if (parser.iterate(line).get(doc)) return std::nullopt;
+  simdjson::ondemand::value root;
+  simdjson::error_code e = doc.get_value().get(root);
+  if (!e) e = walk(root, 0);
+  const char* where = nullptr;
+  if (!e || doc.current_location().get(where) || !where) return std::nullopt;
+  return static_cast<std::size_t>(where - line.data()) + 1;
+}
+
 const char* type_name(simdjson::dom::element_type t) {
   using T = simdjson::dom::element_type;
   switch (t) {
@@ -185,8 +248,10 @@ Result<JsonObject> JsonlReader::parsed() {
   }
   if (doc.error()) {
     const auto code = doc.error();
-    std::string why = code == simdjson::UTF8_ERROR ? "invalid UTF-8" : std::string("malformed JSON: ") + simdjson::error_message(code);
-    return InputError{line_, "", why};
+    if (code == simdjson::UTF8_ERROR) return InputError{line_, "", "invalid UTF-8"};
+    const auto column = error_column(parsed_->buffer);
+    return InputError{line_, "", fmt::format("malformed JSON{}: {}", column ? fmt::format(" at column {}", *column) : "",
+                                             simdjson::error_message(code))};
   }
   auto obj = doc.value_unsafe().get_object();
   if (obj.error()) return InputError{line_, "", fmt::format("expected a JSON object, got {}", type_name(doc.value_unsafe().type()))};

@@ -192,3 +192,24 @@ def test_the_exporter_refuses_a_missing_vocabulary(tmp_path):
     from pairrm_export import export
     assert export.main(["--tiny", "--spm", str(tmp_path / "none.model"), "-o", str(tmp_path / "m.pairrm")]) == 1
     assert not (tmp_path / "m.pairrm").exists()
+
+
+def test_tokenize_reads_every_record_shape(model):
+    def ids(row, *flags):
+        out = pairrm("tokenize", "-m", model, *flags, stdin=json.dumps(row) + "\n")
+        assert out.returncode == 0, out.stderr
+        return jsonl(out.stdout)[0]["input_ids"]
+
+    # The same texts in the same slots give the same ids whatever the shape says around them.
+    a_first = ids({"prompt": "p q", "a": "first answer", "b": "second"})
+    assert ids({"prompt": "p q", "candidates": ["first answer", "second", "third"]}) == a_first
+    assert ids({"prompt": "p q", "chosen": "first answer", "rejected": "second"}) == a_first
+    assert ids({"prompt": "p q", "chosen": "second", "rejected": "first answer"}, "--pair", "1,0") == a_first
+    one = pairrm("tokenize", "-m", model, stdin=json.dumps({"prompt": "p", "candidates": ["x"]}) + "\n")
+    assert one.returncode == 2 and "--pair 0,1" in jsonl(one.stdout)[0]["error"]["message"]
+
+
+def test_malformed_json_says_line_and_column(model):
+    proc = pairrm("rank", "-m", model, "-q", stdin=json.dumps(ROW) + '\n{"prompt": "p", "candidates": ["a",]}\n')
+    err = jsonl(proc.stdout)[1]["error"]
+    assert err["line"] == 2 and "at column 36" in err["message"], err

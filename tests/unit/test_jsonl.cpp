@@ -136,3 +136,12 @@ TEST_CASE("raw_member_value: the bytes of a top-level value") {
   CHECK(raw_member_value(line, "x") == std::optional<std::string_view>(R"({"id":2})"));
   CHECK(raw_member_value(line, "nope") == std::nullopt);
 }
+
+TEST_CASE("reader: malformed JSON says where, by byte column") {
+  std::istringstream in("{\"a\":1,\"b\":[1,2,}, \"c\":3}\n{\"a\" 1}\n");
+  JsonlReader r(in);
+  REQUIRE(r.next());
+  CHECK(error_of(r.parsed())->message.rfind("malformed JSON at column 17: ", 0) == 0);  // the '}' after "2,"
+  REQUIRE(r.next());
+  CHECK(error_of(r.parsed())->message.rfind("malformed JSON at column 6: ", 0) == 0);  // the 1 where ':' belongs
+}
