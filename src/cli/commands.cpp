@@ -22,7 +22,7 @@ namespace {
 
 std::string read_text_file(const std::string& path, const char* what) {
   std::ifstream f(path, std::ios::binary);
-  if (!f) throw Error(path + ": cannot read the " + what);
+  if (!f) throw Error(path + ": cannot read the " + what + " (" + std::strerror(errno) + ")");
   std::stringstream s;
   s << f.rdbuf();
   return s.str();

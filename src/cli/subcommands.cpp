@@ -52,7 +52,8 @@ Subcommand add_rank(CLI::App& parent) {
   add_run_options(*app, *common, true);
   app->add_option("--prompt-key", rank->prompt_key, "key of the prompt")->capture_default_str();
   app->add_option("--candidates-key", rank->candidates_key, "key of the candidate list")->capture_default_str();
-  auto* mode = add_choice(*app, "--mode", rank->mode, kRankModes, "which pairs run");
+  auto* mode = add_choice(*app, "--mode", rank->mode, kRankModes,
+                          "which pairs run; an exact tie goes to the lower index in every mode");
   auto* aggregate = add_choice(*app, "--aggregate", rank->aggregate, kAggregates, "full mode's scores");
   auto* seed = app->add_option("--seed", rank->seed, "bubble mode's random order")->capture_default_str();
   app->add_option("--top-k", rank->top_k, "add \"order\": the K best candidate indices")->check(at_least_one());
