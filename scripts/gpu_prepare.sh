@@ -12,6 +12,6 @@ cp "$spm" .device/spm.model
 cd .device/debs
 rm -f ./*.deb
 apt-get download -q libsentencepiece-dev libsentencepiece0 libprotobuf-lite32 libsimdjson-dev libsimdjson14 \
-  libfmt-dev libfmt9 libcli11-dev doctest-dev libssl-dev libssl3 libjemalloc-dev libjemalloc2 >/dev/null
+  libfmt-dev libfmt9 libcli11-dev doctest-dev libssl-dev libssl3 libjemalloc-dev libjemalloc2 libzip-dev libzip4 >/dev/null
 cd ../..
 du -sh .device

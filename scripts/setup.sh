@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything pairrm needs and builds it. Idempotent: a second run only rebuilds.
 #   - Debian packages: compiler, CMake and the C++ libraries (sentencepiece, simdjson, fmt, CLI11,
-#     doctest, OpenSSL);
+#     doctest, OpenSSL, jemalloc, libzip);
 #   - a Python venv with the pinned packages of scripts/requirements.txt (torch's libtorch is what
 #     the C++ side links against), under ~/.cache/pairrm keyed by the requirements' hash, so fresh
 #     clones reuse it;
@@ -10,8 +10,21 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 log() { printf 'setup: %s\n' "$*" >&2; }
+started=$SECONDS
+# Runs a quiet step; its output is shown only when it fails.
+quietly() {
+  local out
+  out=$(mktemp)
+  if ! "$@" >"$out" 2>&1; then
+    cat "$out" >&2
+    rm -f "$out"
+    log "failed: $*"
+    exit 1
+  fi
+  rm -f "$out"
+}
 
-apt_packages=(g++ cmake make libsentencepiece-dev libsimdjson-dev libfmt-dev libcli11-dev doctest-dev libssl-dev libjemalloc-dev)
+apt_packages=(g++ cmake make libsentencepiece-dev libsimdjson-dev libfmt-dev libcli11-dev doctest-dev libssl-dev libjemalloc-dev libzip-dev)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -31,9 +44,9 @@ if [ ! -f "$venv/.complete" ]; then
   rm -rf "$venv"
   mkdir -p "$cache"
   python3 -m venv "$venv"
-  "$venv/bin/pip" install -q --upgrade pip >/dev/null
-  "$venv/bin/pip" install -q -r scripts/requirements.txt
-  "$venv/bin/pip" install -q --no-deps -r scripts/requirements-upstream.txt
+  quietly "$venv/bin/pip" install -q --upgrade pip
+  quietly "$venv/bin/pip" install -q -r scripts/requirements.txt
+  quietly "$venv/bin/pip" install -q --no-deps -r scripts/requirements-upstream.txt
   touch "$venv/.complete"
 fi
 ln -sfn "$venv" "$cache/venv"
@@ -41,7 +54,7 @@ ln -sfn "$venv" "$cache/venv"
 here_pkg="$PWD/scripts/pairrm_export"
 if [ "$("$venv/bin/python" -c 'import os, pairrm_export; print(os.path.dirname(os.path.realpath(pairrm_export.__file__)))' 2>/dev/null)" != "$(realpath "$here_pkg")" ]; then
   log "installing the exporter (editable) from $PWD/scripts"
-  "$venv/bin/pip" install -q --no-deps --no-build-isolation -e scripts >/dev/null
+  quietly "$venv/bin/pip" install -q --no-deps --no-build-isolation -e scripts
 fi
 
 build=${PAIRRM_BUILD_DIR:-build}
@@ -51,4 +64,5 @@ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$torch_pr
   -DPAIRRM_PYTHON="$venv/bin/python" -DPAIRRM_WERROR=ON >"$build.cmake.log" 2>&1 || { cat "$build.cmake.log" >&2; exit 1; }
 cmake --build "$build" -j "$(nproc)" 2>&1 | grep -E "error|warning|Error" >&2 || true
 test -x "$build/pairrm" || { log "the build failed; rerun: cmake --build $build"; exit 1; }
+log "ready in $((SECONDS - started)) s: $build/pairrm, Python venv $venv"
 echo "$venv/bin/python"

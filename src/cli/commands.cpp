@@ -13,6 +13,7 @@
 #include "pairrm/io/byte_input.hpp"
 #include "pairrm/io/json_writer.hpp"
 #include "pairrm/io/model_file.hpp"
+#include "model_cache.hpp"
 #include "run_output.hpp"
 #include "run_records.hpp"
 
@@ -83,7 +84,7 @@ int run_compare(const CommonOptions& common, CompareOptions options, const Compa
 }
 
 int run_info(const CommonOptions& common, bool json) {
-  const ModelFile model = read_model_file(common.model);
+  const ModelFile model = read_model_file(common.model, verified_models_dir());
   const ModelInfo& m = model.info;
   if (json) {
     std::cout << m.json << '\n';

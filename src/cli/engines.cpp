@@ -57,7 +57,7 @@ Engines load_engines(const ModelFile& model, const EngineOptions& options, const
   for (const std::string& device : device_list(options)) {
     EngineOptions o = options;
     o.device = device;
-    out.engines.push_back(std::make_unique<Engine>(model, o));
+    out.engines.push_back(load_engine(model, o));
   }
   if (!out.engines.front()->on_gpu()) return out;
   // The worst-case batch once on each GPU, so that a budget that does not fit shows at start.

@@ -158,6 +158,8 @@ std::string hub_cache_dir() {
 
 std::string model_cache_dir() { return env_or("PAIRRM_MODEL_CACHE", home() + "/.cache/pairrm/models"); }
 
+std::string verified_models_dir() { return model_cache_dir() + "/verified"; }
+
 namespace {
 
 bool hub_offline() {

@@ -19,6 +19,8 @@ struct ResolvedModel {
 
 // The cache: $PAIRRM_MODEL_CACHE, else ~/.cache/pairrm/models.
 std::string model_cache_dir();
+// Where model files checked once are remembered (read_model_file's verified_dir).
+std::string verified_models_dir();
 // Throws Error naming the model and what to do (offline, unknown name, no exporter, no space, a
 // name the Hub would refuse). export = false: never exports; says what it would do instead.
 ResolvedModel resolve_model(const std::string& spec, bool quiet, bool export_allowed = true);

@@ -10,6 +10,7 @@
 #include "pairrm/io/model_file.hpp"
 #include "pairrm/io/shard.hpp"
 #include "reporter.hpp"
+#include "model_cache.hpp"
 #include "run_output.hpp"
 #include "signals.hpp"
 
@@ -78,7 +79,7 @@ int run_records(const CommonOptions& common, const std::function<RecordHandler&(
     if (override_in || common.input == "-") throw Error("--shard needs -i FILE: a shard is a byte range of the input file");
     range = shard_range(common.input, shard);
   }
-  const ModelFile model = read_model_file(common.model);
+  const ModelFile model = read_model_file(common.model, verified_models_dir());
   RecordHandler& handler = make_handler(model.info);
   const Layout layout = make_layout(common, model.info);
   const Tokenizer tokenizer(model.spm_model);

@@ -11,6 +11,7 @@
 #include "pairrm/io/byte_input.hpp"
 #include "pairrm/io/json_writer.hpp"
 #include "pairrm/io/model_file.hpp"
+#include "model_cache.hpp"
 #include "run_output.hpp"
 #include "run_records.hpp"
 
@@ -45,7 +46,7 @@ class AnyShapeHandler : public RecordHandler {
 
 int run_tokenize(const CommonOptions& common, TokenizePair pair) {
   check_output(common);
-  const ModelFile model = read_model_file(common.model);
+  const ModelFile model = read_model_file(common.model, verified_models_dir());
   const Layout layout = make_layout(common, model.info);
   const Tokenizer tokenizer(model.spm_model);
   const TextEncoder encoder(tokenizer, layout.recipe());

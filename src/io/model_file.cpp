@@ -1,11 +1,17 @@
 #include "pairrm/io/model_file.hpp"
 
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zip.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <memory>
+#include <optional>
 #include <vector>
 
-#include <caffe2/serialize/inline_container.h>
+#include <fmt/format.h>
 
 #include "pairrm/error.hpp"
 #include "pairrm/io/sha256.hpp"
@@ -15,19 +21,129 @@ namespace pairrm {
 namespace {
 constexpr const char* kReexport = "Re-export it with scripts/export_model.sh (see README).";
 
-std::string read_record(caffe2::serialize::PyTorchStreamReader& reader, const std::string& name,
-                        const std::string& path) {
-  // torch.jit.save stores _extra_files under "extra/".
-  const std::string record = "extra/" + name;
-  if (!reader.hasRecord(record)) {
-    throw Error(path + ": a TorchScript archive without " + name + ", so not a pairrm model file. " + kReexport);
+// The archive torch.jit.save writes is a plain zip whose records sit in one top-level folder
+// (named after the file it was first saved as); libzip reads it, so checking a model needs no
+// libtorch. Record names here are without that folder, as torch names them ("data/0").
+class Archive {
+ public:
+  explicit Archive(const std::string& path) : path_(path) {
+    int code = 0;
+    zip_ = ::zip_open(path.c_str(), ZIP_RDONLY | ZIP_CHECKCONS, &code);
+    if (!zip_) {
+      zip_error_t error;
+      zip_error_init_with_code(&error, code);
+      const std::string why = zip_error_strerror(&error);
+      zip_error_fini(&error);
+      throw Error(path + ": not a readable model file (truncated or not a TorchScript archive: " + why + "). " + kReexport);
+    }
+    const zip_int64_t n = ::zip_get_num_entries(zip_, 0);
+    for (zip_int64_t i = 0; i < n; ++i) {
+      const std::string full = ::zip_get_name(zip_, static_cast<zip_uint64_t>(i), 0);
+      const auto slash = full.find('/');
+      if (slash == std::string::npos) continue;
+      names_.push_back({full.substr(slash + 1), static_cast<zip_uint64_t>(i)});
+    }
+    std::sort(names_.begin(), names_.end());
+    if (!index("version") && !index(".data/version")) {
+      throw Error(path + ": not a readable model file (a zip archive, but not a TorchScript one). " + kReexport);
+    }
   }
-  auto [data, size] = reader.getRecord(record);
-  return std::string(static_cast<const char*>(data.get()), size);
-}
+  ~Archive() { ::zip_discard(zip_); }
+  Archive(const Archive&) = delete;
+  Archive& operator=(const Archive&) = delete;
+
+  // Records in name order.
+  const std::vector<std::pair<std::string, zip_uint64_t>>& records() const { return names_; }
+  std::optional<zip_uint64_t> index(const std::string& name) const {
+    auto it = std::lower_bound(names_.begin(), names_.end(), std::make_pair(name, zip_uint64_t{0}));
+    if (it == names_.end() || it->first != name) return std::nullopt;
+    return it->second;
+  }
+  // Hands the record's bytes to `take` in blocks. checked = false: a stored record's bytes as they
+  // lie, without zip's CRC-32 (for weights whose SHA-256 is checked anyway).
+  template <typename Take>
+  zip_uint64_t read(zip_uint64_t index, Take&& take, bool checked = true) const {
+    zip_flags_t flags = 0;
+    zip_stat_t st;
+    zip_stat_init(&st);
+    if (!checked && ::zip_stat_index(zip_, index, 0, &st) == 0 && (st.valid & ZIP_STAT_COMP_METHOD) &&
+        st.comp_method == ZIP_CM_STORE) {
+      flags = ZIP_FL_COMPRESSED;
+    }
+    std::unique_ptr<zip_file_t, decltype(&::zip_fclose)> file(::zip_fopen_index(zip_, index, flags), &::zip_fclose);
+    if (!file) throw Error(path_ + ": not a readable model file (" + ::zip_strerror(zip_) + "). " + kReexport);
+    std::vector<char> block(1 << 20);
+    zip_uint64_t total = 0;
+    while (true) {
+      const zip_int64_t got = ::zip_fread(file.get(), block.data(), block.size());
+      if (got < 0) {
+        if (zip_error_code_zip(::zip_file_get_error(file.get())) == ZIP_ER_CRC) {  // zip's own checksum
+          const std::string what = name_of(index).rfind("data/", 0) == 0 ? "the weights inside" : "the record " + name_of(index);
+          throw Error(path_ + ": " + what + " do not match their recorded checksum; the file was altered or damaged. " +
+                      kReexport);
+        }
+        throw Error(path_ + ": not a readable model file (" + ::zip_file_strerror(file.get()) + "; truncated?). " + kReexport);
+      }
+      if (got == 0) break;
+      take(std::string_view(block.data(), static_cast<std::size_t>(got)));
+      total += static_cast<zip_uint64_t>(got);
+    }
+    return total;
+  }
+  std::string name_of(zip_uint64_t index) const {
+    for (const auto& [name, i] : names_) {
+      if (i == index) return name;
+    }
+    return "?";
+  }
+  zip_uint64_t size(zip_uint64_t index) const {
+    zip_stat_t st;
+    zip_stat_init(&st);
+    if (::zip_stat_index(zip_, index, 0, &st) != 0 || !(st.valid & ZIP_STAT_SIZE)) {
+      throw Error(path_ + ": not a readable model file (" + ::zip_strerror(zip_) + "). " + kReexport);
+    }
+    return st.size;
+  }
+  std::string read_extra(const std::string& name) const {
+    // torch.jit.save stores _extra_files under "extra/".
+    const auto i = index("extra/" + name);
+    if (!i) throw Error(path_ + ": a TorchScript archive without " + name + ", so not a pairrm model file. " + kReexport);
+    std::string out;
+    read(*i, [&](std::string_view bytes) { out.append(bytes); });
+    return out;
+  }
+
+ private:
+  std::string path_;
+  zip_t* zip_ = nullptr;
+  std::vector<std::pair<std::string, zip_uint64_t>> names_;
+};
+
 }  // namespace
 
-ModelFile read_model_file(const std::string& path) {
+namespace {
+
+// What identifies one state of a file without reading it: device, inode, size, modification and
+// status-change times in nanoseconds. Any write changes the status-change time, and `touch -r` or
+// utime() can reset the modification time but not that one.
+std::string file_state(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return "";
+  return fmt::format("{}:{}:{}:{}.{:09}:{}.{:09}", st.st_dev, st.st_ino, st.st_size, st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
+                     st.st_ctim.tv_sec, st.st_ctim.tv_nsec);
+}
+
+void check_tokenizer(const ModelFile& out) {
+  const std::string hash = sha256_hex(out.spm_model);
+  if (hash != out.info.tokenizer_sha256) {
+    throw Error(out.path + ": the tokenizer inside does not match its recorded SHA-256 (found " + hash + ", expected " +
+                out.info.tokenizer_sha256 + "); the file was altered or damaged. " + kReexport);
+  }
+}
+
+}  // namespace
+
+ModelFile read_model_file(const std::string& path, const std::string& verified_dir) {
   if (path.empty()) {
     throw Error("no model given: pass -m/--model FILE or set PAIRRM_MODEL (scripts/export_model.sh writes one)");
   }
@@ -42,54 +158,53 @@ ModelFile read_model_file(const std::string& path) {
   }
   ModelFile out;
   out.path = path;
-  try {
-    caffe2::serialize::PyTorchStreamReader reader(path);
-    const std::string json = read_record(reader, "pairrm.json", path);
-    out.spm_model = read_record(reader, "spm.model", path);
-    out.info = parse_model_info(json, path);
-  } catch (const c10::Error& e) {
-    throw Error(path + ": not a readable model file (truncated or not a TorchScript archive: " +
-                std::string(e.what_without_backtrace()) + "). " + kReexport);
-  }
-  // One pass over the archive's records in name order (stored uncompressed: read straight from the
-  // file) makes both the file's identity (every record's name, size and bytes: code, weights,
-  // metadata, tokenizer) and the weights' hash that the exporter recorded.
-  std::vector<std::pair<std::string, std::pair<std::size_t, std::size_t>>> records;
-  try {
-    caffe2::serialize::PyTorchStreamReader reader(path);
-    for (const std::string& name : reader.getAllRecords()) {
-      records.push_back({name, {reader.getRecordOffset(name), reader.getRecordSize(name)}});
+  const Archive archive(path);
+  const std::string json = archive.read_extra("pairrm.json");
+  out.spm_model = archive.read_extra("spm.model");
+  out.info = parse_model_info(json, path);
+  // A file checked before in this very state (verified_dir remembers it) is not read again.
+  const std::string state = verified_dir.empty() ? "" : file_state(path);
+  const std::string record = state.empty() ? "" : verified_dir + "/" + sha256_hex(state + "|" + path);
+  if (!record.empty()) {
+    std::ifstream known(record);
+    std::string line;
+    if (std::getline(known, line) && line.rfind(state + " ", 0) == 0) {
+      out.sha256 = line.substr(state.size() + 1);
+      if (out.sha256.size() == 64) {
+        check_tokenizer(out);
+        return out;
+      }
     }
-  } catch (const c10::Error& e) {
-    throw Error(path + ": not a readable model file (" + std::string(e.what_without_backtrace()) + "). " + kReexport);
   }
-  std::sort(records.begin(), records.end());
-  std::ifstream in(path, std::ios::binary);
+  // One pass over the records in name order makes both the weights' hash the exporter recorded and
+  // the file's identity: every record's name and size, the bytes of the others (code, metadata,
+  // tokenizer), then the weights' hash; so each byte is hashed once.
   Sha256 identity, weights;
-  std::vector<char> block(1 << 20);
-  for (const auto& [name, where] : records) {
+  for (const auto& [name, index] : archive.records()) {
     const bool weight = name.rfind("data/", 0) == 0;
-    identity.update(name + '\0' + std::to_string(where.second) + '\0');
-    in.seekg(static_cast<std::streamoff>(where.first));
-    for (std::size_t left = where.second; left > 0 && in;) {
-      in.read(block.data(), static_cast<std::streamsize>(std::min(left, block.size())));
-      const std::string_view got(block.data(), static_cast<std::size_t>(in.gcount()));
-      identity.update(got);
-      if (weight) weights.update(got);
-      left -= got.size();
-      if (got.empty()) break;
-    }
+    identity.update(name + '\0' + std::to_string(archive.size(index)) + '\0');
+    archive.read(
+        index, [&](std::string_view bytes) { (weight ? weights : identity).update(bytes); },
+        !(weight && !out.info.weights_sha256.empty()));
   }
-  if (!in) throw Error(path + ": cannot read the whole model file (truncated?). " + kReexport);
+  identity.update(weights.hex());
   if (!out.info.weights_sha256.empty() && weights.hex() != out.info.weights_sha256) {
     throw Error(path + ": the weights inside do not match their recorded SHA-256; the file was altered or damaged. " +
                 kReexport);
   }
   out.sha256 = identity.hex();
-  const std::string hash = sha256_hex(out.spm_model);
-  if (hash != out.info.tokenizer_sha256) {
-    throw Error(path + ": the tokenizer inside does not match its recorded SHA-256 (found " + hash + ", expected " +
-                out.info.tokenizer_sha256 + "); the file was altered or damaged. " + kReexport);
+  check_tokenizer(out);
+  if (!record.empty()) {
+    // Best effort: a cache that cannot be written only means the next start checks again.
+    std::error_code ec;
+    std::filesystem::create_directories(verified_dir, ec);
+    const std::string tmp = record + ".tmp" + std::to_string(::getpid());
+    {
+      std::ofstream f(tmp);
+      f << state << ' ' << out.sha256 << '\n';
+    }
+    std::filesystem::rename(tmp, record, ec);
+    if (ec) std::filesystem::remove(tmp, ec);
   }
   return out;
 }

@@ -8,13 +8,23 @@
 
 namespace pairrm {
 
-struct Engine::Impl {
-  torch::jit::Module module;
-  torch::Device device{torch::kCPU};
-  torch::ScalarType dtype = torch::kFloat32;
+namespace {
+
+class TorchEngine : public Engine {
+ public:
+  TorchEngine(const ModelFile& model, const EngineOptions& options);
+  std::vector<float> score(const Batch& batch) override;
+  void warm_up(int64_t rows, int64_t length) override;
+  bool on_gpu() const override { return device_.is_cuda(); }
+  std::string device() const override { return device_.str(); }
+  std::string dtype() const override;
+
+ private:
+  torch::jit::Module module_;
+  torch::Device device_{torch::kCPU};
+  torch::ScalarType dtype_ = torch::kFloat32;
 };
 
-namespace {
 
 torch::Device parse_device(const std::string& name) {
   if (name == "auto") return torch::cuda::is_available() ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
@@ -65,44 +75,42 @@ torch::ScalarType parse_dtype(const std::string& name, const torch::Device& devi
 
 }  // namespace
 
-Engine::Engine(const ModelFile& model, const EngineOptions& options) : impl_(std::make_unique<Impl>()) {
+TorchEngine::TorchEngine(const ModelFile& model, const EngineOptions& options) {
   if (options.threads > 0) at::set_num_threads(options.threads);
   // Run the graph as exported. The profiling executor would re-specialize it per input shape after
   // a few calls, so the same pair could take different kernels in different batches; our module is
   // already written for inference, and this keeps a pair's logit independent of its batch.
   torch::jit::setGraphExecutorOptimize(false);
-  impl_->device = parse_device(options.device);
-  impl_->dtype = parse_dtype(options.dtype, impl_->device);
+  device_ = parse_device(options.device);
+  dtype_ = parse_dtype(options.dtype, device_);
   try {
-    impl_->module = torch::jit::load(model.path, impl_->device);
-    impl_->module.eval();
-    impl_->module.to(impl_->device, impl_->dtype);
+    module_ = torch::jit::load(model.path, device_);
+    module_.eval();
+    module_.to(device_, dtype_);
   } catch (const c10::Error& e) {
     throw Error(model.path + ": cannot load the model (" + std::string(e.what_without_backtrace()) +
                 "). Re-export it with scripts/export_model.sh.");
   }
 }
 
-Engine::~Engine() = default;
-
-std::vector<float> Engine::score(const Batch& batch) {
+std::vector<float> TorchEngine::score(const Batch& batch) {
   c10::InferenceMode guard;
   const auto i64 = torch::TensorOptions().dtype(torch::kInt64);
   // from_blob borrows the batch's host vectors; on CUDA they are staged through pinned memory so
   // the copies can run asynchronously.
   auto to_device = [&](const std::vector<int64_t>& v, int64_t cols) {
     auto t = torch::from_blob(const_cast<int64_t*>(v.data()), {batch.rows, cols}, i64);
-    if (impl_->device.is_cpu()) return t;
-    return t.pin_memory().to(impl_->device, /*non_blocking=*/true);
+    if (device_.is_cpu()) return t;
+    return t.pin_memory().to(device_, /*non_blocking=*/true);
   };
   try {
     std::vector<torch::jit::IValue> inputs{to_device(batch.ids, batch.length), to_device(batch.mask, batch.length),
                                            to_device(batch.markers, 3)};
-    auto logits = impl_->module.forward(inputs).toTensor().to(torch::kCPU, torch::kFloat32).contiguous();  // [rows]
+    auto logits = module_.forward(inputs).toTensor().to(torch::kCPU, torch::kFloat32).contiguous();  // [rows]
     const float* p = logits.data_ptr<float>();
     return std::vector<float>(p, p + logits.numel());
   } catch (const c10::OutOfMemoryError& e) {
-    throw OutOfMemory(std::string("out of memory on ") + impl_->device.str() + " for a batch of " +
+    throw OutOfMemory(std::string("out of memory on ") + device_.str() + " for a batch of " +
                       std::to_string(batch.rows) + " x " + std::to_string(batch.length));
   } catch (const c10::Error& e) {
     const std::string what = e.what_without_backtrace();
@@ -117,7 +125,7 @@ std::vector<float> Engine::score(const Batch& batch) {
   }
 }
 
-void Engine::warm_up(int64_t rows, int64_t length) {
+void TorchEngine::warm_up(int64_t rows, int64_t length) {
   Batch b;
   b.rows = rows;
   b.length = length;
@@ -127,12 +135,8 @@ void Engine::warm_up(int64_t rows, int64_t length) {
   score(b);
 }
 
-bool Engine::on_gpu() const { return impl_->device.is_cuda(); }
-
-std::string Engine::device() const { return impl_->device.str(); }
-
-std::string Engine::dtype() const {
-  switch (impl_->dtype) {
+std::string TorchEngine::dtype() const {
+  switch (dtype_) {
     case torch::kBFloat16: return "bf16";
     case torch::kFloat16: return "fp16";
     default: return "fp32";
@@ -140,3 +144,16 @@ std::string Engine::dtype() const {
 }
 
 }  // namespace pairrm
+
+extern "C" pairrm::Engine* pairrm_create_engine(const pairrm::ModelFile* model, const pairrm::EngineOptions* options,
+                                               std::string* error, bool* out_of_memory) {
+  try {
+    return new pairrm::TorchEngine(*model, *options);
+  } catch (const pairrm::OutOfMemory& e) {
+    *out_of_memory = true;
+    *error = e.what();
+  } catch (const std::exception& e) {
+    *error = e.what();
+  }
+  return nullptr;
+}

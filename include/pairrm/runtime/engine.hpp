@@ -1,4 +1,6 @@
-// The libtorch Scorer: the exported TorchScript module on a CPU or CUDA device.
+// The model on a device: a Scorer that libtorch runs. The libtorch engine lives in a shared library
+// of its own (libpairrm_engine.so, src/runtime/engine.cpp), loaded only when a model first runs, so
+// that --help, usage errors, `models`, `info` and `tokenize` start in milliseconds without libtorch.
 #pragma once
 
 #include <cstdint>
@@ -19,21 +21,23 @@ struct EngineOptions {
 
 class Engine : public Scorer {
  public:
-  // Loads the TorchScript module onto the device. Throws Error with the file and what to do.
-  Engine(const ModelFile& model, const EngineOptions& options);
-  ~Engine() override;
-  std::vector<float> score(const Batch& batch) override;
   // Runs one batch of `rows` x `length` (dummy pairs), so that a batch that does not fit fails at
   // start rather than hours in. Throws OutOfMemory like score().
-  void warm_up(int64_t rows, int64_t length);
-  bool on_gpu() const;
-  std::string device() const;
-  std::string dtype() const;
+  virtual void warm_up(int64_t rows, int64_t length) = 0;
+  virtual bool on_gpu() const = 0;
+  virtual std::string device() const = 0;
+  virtual std::string dtype() const = 0;
   std::string name() const override { return device(); }
-
- private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
 };
 
+// Loads the engine library (once) and the TorchScript module onto the device. Throws Error with the
+// file and what to do. The library is $PAIRRM_ENGINE_LIBRARY, else libpairrm_engine.so next to
+// the running binary.
+std::unique_ptr<Engine> load_engine(const ModelFile& model, const EngineOptions& options);
+
 }  // namespace pairrm
+
+// The engine library's one entry point (C linkage, looked up with dlsym): a new engine, or nullptr
+// with *error set. Exceptions do not cross it.
+extern "C" pairrm::Engine* pairrm_create_engine(const pairrm::ModelFile* model, const pairrm::EngineOptions* options,
+                                               std::string* error, bool* out_of_memory);
