@@ -21,6 +21,8 @@ Writes one JSONL row per system to --out (commit, device, torch version, shape, 
 prints a table. Exit status 1 if the systems disagree on a decision (|margin| > 1e-3, fp32 only).
 """
 import argparse
+import glob
+import hashlib
 import json
 import math
 import os
@@ -204,7 +206,12 @@ def main():
     systems = args.systems.split(",")
 
     os.makedirs(args.models, exist_ok=True)
-    model_path = os.path.join(args.models, f"{args.shape}-seed{args.seed}.pairrm")
+    # Keyed by what it is made from: shape, seed, the vocabulary's bytes and the exporter's code, so a
+    # model made from another spm.model (or by another exporter) is never reused.
+    made_from = hashlib.sha256(open(args.spm, "rb").read())
+    for source in sorted(glob.glob(os.path.join(REPO, "scripts", "pairrm_export", "*.py"))):
+        made_from.update(open(source, "rb").read())
+    model_path = os.path.join(args.models, f"{args.shape}-seed{args.seed}-{made_from.hexdigest()[:12]}.pairrm")
     if not os.path.exists(model_path):
         assert export.main(["--random", args.shape, "--seed", str(args.seed), "--spm", args.spm, "-o", model_path]) == 0
     layers, hidden, _, _ = testing.SHAPES[args.shape]

@@ -19,7 +19,8 @@ if ((${#missing[@]})); then
   $SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${missing[@]}" >/dev/null
 fi
 build=${PAIRRM_FUZZ_BUILD_DIR:-build-fuzz}
-CXX=clang++ cmake -S fuzz -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$build.cmake.log" 2>&1 || { cat "$build.cmake.log"; exit 1; }
+CXX=clang++ cmake -S fuzz -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DPAIRRM_SPM_MODEL="$(realpath "${PAIRRM_SPM:-$root/../shared/models/deberta-v3-spm.model}")" >"$build.cmake.log" 2>&1 || { cat "$build.cmake.log"; exit 1; }
 cmake --build "$build" -j "$(nproc)" 2>&1 | grep -E "error|warning" >&2 || true
 for t in "${targets[@]}"; do
   mkdir -p "$build/corpus/$t"

@@ -57,6 +57,22 @@ if [ "$("$venv/bin/python" -c 'import os, pairrm_export; print(os.path.dirname(o
   quietly "$venv/bin/pip" install -q --no-deps --no-build-isolation -e scripts
 fi
 
+# The real DeBERTa-v3 vocabulary the real-vocabulary tests read (tests/CMakeLists.txt looks for it
+# next to the clone, in the Hugging Face cache, then here): one 2.4 MB file of PairRM-hf, fetched
+# when none is found and the Hub answers; without it those tests are reported skipped.
+hub=${HF_HUB_CACHE:-${HF_HOME:-$HOME/.cache/huggingface}/hub}
+if [ ! -f ../shared/models/deberta-v3-spm.model ] && [ ! -f "$cache/deberta-v3-spm.model" ] &&
+   ! compgen -G "$hub/models--*/snapshots/*/spm.model" >/dev/null; then
+  if timeout 30 "$venv/bin/python" -c "import shutil, sys; from huggingface_hub import hf_hub_download; \
+      shutil.copy(hf_hub_download('llm-blender/PairRM-hf', 'spm.model'), sys.argv[1])" "$cache/deberta-v3-spm.model" \
+      >/dev/null 2>&1; then
+    log "downloaded the DeBERTa-v3 vocabulary for the tests: $cache/deberta-v3-spm.model"
+  else
+    rm -f "$cache/deberta-v3-spm.model"
+    log "no DeBERTa-v3 vocabulary here and the Hub did not answer: the real-vocabulary tests will be skipped"
+  fi
+fi
+
 build=${PAIRRM_BUILD_DIR:-build}
 torch_prefix=$("$venv/bin/python" -c "import torch.utils; print(torch.utils.cmake_prefix_path)")
 log "building in $build"

@@ -15,7 +15,9 @@ def main(out_dir):
     os.makedirs(out_dir, exist_ok=True)
     for recipe in ("pairrm", "better-pairrm"):
         model = os.path.join(out_dir, f"{recipe}.pairrm")
-        if export.main(["--tiny", "--recipe", recipe, "-o", model]) != 0:
+        spm = os.environ.get("PAIRRM_SPM", "")
+        vocab = ["--spm", spm] if spm and os.path.exists(spm) else ["--demo-vocab"]
+        if export.main(["--tiny", "--recipe", recipe, *vocab, "-o", model]) != 0:
             return 1
         with zipfile.ZipFile(model) as z:
             name = next(n for n in z.namelist() if n.endswith("extra/pairrm.json"))

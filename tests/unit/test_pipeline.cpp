@@ -14,6 +14,9 @@ using pairrm::test::FakeScorer;
 using pairrm::test::encoder;
 using pairrm::test::recipe;
 
+// Reads the real DeBERTa-v3 spm.model: skipped, with the reason, where there is none (tests/CMakeLists.txt).
+TEST_SUITE_BEGIN("vocab");
+
 namespace {
 
 std::string run(const std::string& input, RecordHandler& h, PipelineOptions o, FakeScorer& scorer, Summary* sum = nullptr) {
@@ -154,3 +157,5 @@ TEST_CASE("compare: margin, probability and winner from both orders") {
   // Equal texts: the fake gives both orders 0.125, so margin 0 and a tie.
   CHECK(ls[0] == R"({"prompt":"p","a":"hello","b":"hello","logit_ab":0.125,"logit_ba":0.125,"margin":0,"p_a_better":0.5,"winner":"tie"})");
 }
+
+TEST_SUITE_END();

@@ -14,6 +14,9 @@
 
 using namespace pairrm;
 
+// Reads the real DeBERTa-v3 spm.model: skipped, with the reason, where there is none (tests/CMakeLists.txt).
+TEST_SUITE_BEGIN("vocab");
+
 namespace {
 const Tokenizer& tokenizer() {
   static Tokenizer t(test::read_file(PAIRRM_SPM_MODEL));
@@ -146,3 +149,5 @@ TEST_CASE("wave: longest pairs first, batches under the budget, logits into the 
   CHECK(records[0]->logits[1][0] == 5);
   CHECK(wave.records().front()->line == 1);
 }
+
+TEST_SUITE_END();

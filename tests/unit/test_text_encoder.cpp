@@ -5,6 +5,9 @@
 
 using namespace pairrm;
 
+// Reads the real DeBERTa-v3 spm.model: skipped, with the reason, where there is none (tests/CMakeLists.txt).
+TEST_SUITE_BEGIN("vocab");
+
 namespace {
 const Tokenizer& tokenizer() {
   static Tokenizer t(test::read_file(PAIRRM_SPM_MODEL));
@@ -63,3 +66,5 @@ TEST_CASE("the round trip cuts, decodes and encodes again; PairRM encodes once")
   r.text_round_trip = false;
   CHECK(TextEncoder(tokenizer(), r).candidate("hello big world") == three);
 }
+
+TEST_SUITE_END();

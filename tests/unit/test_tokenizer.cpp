@@ -9,6 +9,9 @@
 
 using namespace pairrm;
 
+// Reads the real DeBERTa-v3 spm.model: skipped, with the reason, where there is none (tests/CMakeLists.txt).
+TEST_SUITE_BEGIN("vocab");
+
 namespace {
 const Tokenizer& deberta() {
   static Tokenizer tok(test::read_file(PAIRRM_SPM_MODEL));
@@ -43,3 +46,5 @@ TEST_CASE("control-token lookalikes are plain text") {
 TEST_CASE("a broken SentencePiece model is an Error, not a crash") {
   CHECK_THROWS_AS(Tokenizer("definitely not a protobuf"), pairrm::Error);
 }
+
+TEST_SUITE_END();
