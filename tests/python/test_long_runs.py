@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-import reference
+from reference import SPM
 from helpers import BIN, jsonl, require_binary
 from pairrm_export import export
 
@@ -129,7 +129,7 @@ def test_resume_refuses_a_changed_invocation(model, big_input, tmp_path):
     small = write_input(str(tmp_path / "small.jsonl"), 30)
     rank(model, ["-i", small, "-o", out])
     other_model = str(tmp_path / "other.pairrm")
-    vocab = ["--spm", reference.SPM] if os.path.exists(reference.SPM) else ["--demo-vocab"]
+    vocab = ["--spm", SPM] if os.path.exists(SPM) else ["--demo-vocab"]
     assert export.main(["--tiny", "--seed", "9", *vocab, "-o", other_model]) == 0
     changed_input = str(tmp_path / "changed.jsonl")
     with open(changed_input, "w") as f:
