@@ -84,6 +84,7 @@ int run_tokenize(const CommonOptions& common, TokenizePair pair) {
     JsonWriter fields(true);
     fields.field("input_ids", ids).field("marker_positions", std::vector<int64_t>(markers.begin(), markers.end()));
     *out << extend_object(reader.raw(), fields, {"input_ids", "marker_positions"}) << '\n';
+    out->flush();  // each line answered as it arrives, as the scoring subcommands do
   }
   out->flush();
   if (!*out) throw Error(common.output + ": writing the output failed (disk full or closed pipe?)");

@@ -33,9 +33,18 @@ def test_no_model_no_libtorch(tmp_path, models):
     # Scoring needs the engine, and says where it looked.
     proc = run([str(alone), "compare", "-m", models["pairrm"], "--prompt", "p", "--a", "x", "--b", "y"], env=cache)
     assert proc.returncode == 1 and "libpairrm_engine.so" in proc.stderr, proc.stderr
-    maps = subprocess.run(["bash", "-c", f"'{alone}' rank --help >/dev/null & cat /proc/$!/maps; wait"],
-                          capture_output=True, text=True).stdout
-    assert maps and not re.search(r"libtorch\w*\.so|libc10\.so", maps)
+    # The real binary, next to its engine library, waiting in tokenize for input: no libtorch mapped.
+    proc = subprocess.Popen([BIN, "tokenize", "-m", models["pairrm"]], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=dict(os.environ, **cache))
+    try:
+        proc.stdin.write(b'{"prompt": "p", "a": "x", "b": "y"}\n')
+        proc.stdin.flush()
+        assert proc.stdout.readline()  # answered, and still waiting for more
+        maps = open(f"/proc/{proc.pid}/maps").read()
+    finally:
+        proc.stdin.close()
+        proc.wait(timeout=30)
+    assert "libzip" in maps and not re.search(r"libtorch\w*\.so|libc10\.so", maps)
 
 
 def flip_a_weight_byte(path):
