@@ -26,6 +26,13 @@ constexpr const char* kReexport = "Re-export it with scripts/export_model.sh (se
 // libtorch. Record names here are without that folder, as torch names them ("data/0").
 class Archive {
  public:
+  struct Record {
+    std::string name;  // without the top-level folder
+    zip_uint64_t index = 0, size = 0;
+    bool stored = false;  // not compressed
+    bool operator<(const Record& other) const { return name < other.name; }
+  };
+
   explicit Archive(const std::string& path) : path_(path) {
     int code = 0;
     zip_ = ::zip_open(path.c_str(), ZIP_RDONLY | ZIP_CHECKCONS, &code);
@@ -37,14 +44,20 @@ class Archive {
       throw Error(path + ": not a readable model file (truncated or not a TorchScript archive: " + why + "). " + kReexport);
     }
     const zip_int64_t n = ::zip_get_num_entries(zip_, 0);
-    for (zip_int64_t i = 0; i < n; ++i) {
-      const std::string full = ::zip_get_name(zip_, static_cast<zip_uint64_t>(i), 0);
+    for (zip_uint64_t i = 0; i < static_cast<zip_uint64_t>(n); ++i) {
+      zip_stat_t st;
+      zip_stat_init(&st);
+      if (::zip_stat_index(zip_, i, 0, &st) != 0 || !(st.valid & ZIP_STAT_NAME) || !(st.valid & ZIP_STAT_SIZE)) {
+        throw Error(path + ": not a readable model file (" + ::zip_strerror(zip_) + "). " + kReexport);
+      }
+      const std::string full = st.name;
       const auto slash = full.find('/');
       if (slash == std::string::npos) continue;
-      names_.push_back({full.substr(slash + 1), static_cast<zip_uint64_t>(i)});
+      const bool stored = (st.valid & ZIP_STAT_COMP_METHOD) && st.comp_method == ZIP_CM_STORE;
+      records_.push_back({full.substr(slash + 1), i, st.size, stored});
     }
-    std::sort(names_.begin(), names_.end());
-    if (!index("version") && !index(".data/version")) {
+    std::sort(records_.begin(), records_.end());
+    if (!find("version") && !find(".data/version")) {
       throw Error(path + ": not a readable model file (a zip archive, but not a TorchScript one). " + kReexport);
     }
   }
@@ -53,32 +66,24 @@ class Archive {
   Archive& operator=(const Archive&) = delete;
 
   // Records in name order.
-  const std::vector<std::pair<std::string, zip_uint64_t>>& records() const { return names_; }
-  std::optional<zip_uint64_t> index(const std::string& name) const {
-    auto it = std::lower_bound(names_.begin(), names_.end(), std::make_pair(name, zip_uint64_t{0}));
-    if (it == names_.end() || it->first != name) return std::nullopt;
-    return it->second;
+  const std::vector<Record>& records() const { return records_; }
+  const Record* find(const std::string& name) const {
+    auto it = std::lower_bound(records_.begin(), records_.end(), Record{name});
+    return it == records_.end() || it->name != name ? nullptr : &*it;
   }
   // Hands the record's bytes to `take` in blocks. checked = false: a stored record's bytes as they
   // lie, without zip's CRC-32 (for weights whose SHA-256 is checked anyway).
   template <typename Take>
-  zip_uint64_t read(zip_uint64_t index, Take&& take, bool checked = true) const {
-    zip_flags_t flags = 0;
-    zip_stat_t st;
-    zip_stat_init(&st);
-    if (!checked && ::zip_stat_index(zip_, index, 0, &st) == 0 && (st.valid & ZIP_STAT_COMP_METHOD) &&
-        st.comp_method == ZIP_CM_STORE) {
-      flags = ZIP_FL_COMPRESSED;
-    }
-    std::unique_ptr<zip_file_t, decltype(&::zip_fclose)> file(::zip_fopen_index(zip_, index, flags), &::zip_fclose);
+  void read(const Record& record, Take&& take, bool checked = true) const {
+    const zip_flags_t flags = !checked && record.stored ? ZIP_FL_COMPRESSED : 0;
+    std::unique_ptr<zip_file_t, decltype(&::zip_fclose)> file(::zip_fopen_index(zip_, record.index, flags), &::zip_fclose);
     if (!file) throw Error(path_ + ": not a readable model file (" + ::zip_strerror(zip_) + "). " + kReexport);
     std::vector<char> block(1 << 20);
-    zip_uint64_t total = 0;
     while (true) {
       const zip_int64_t got = ::zip_fread(file.get(), block.data(), block.size());
       if (got < 0) {
         if (zip_error_code_zip(::zip_file_get_error(file.get())) == ZIP_ER_CRC) {  // zip's own checksum
-          const std::string what = name_of(index).rfind("data/", 0) == 0 ? "the weights inside" : "the record " + name_of(index);
+          const std::string what = record.name.rfind("data/", 0) == 0 ? "the weights inside" : "the record " + record.name;
           throw Error(path_ + ": " + what + " do not match their recorded checksum; the file was altered or damaged. " +
                       kReexport);
         }
@@ -86,37 +91,21 @@ class Archive {
       }
       if (got == 0) break;
       take(std::string_view(block.data(), static_cast<std::size_t>(got)));
-      total += static_cast<zip_uint64_t>(got);
     }
-    return total;
-  }
-  std::string name_of(zip_uint64_t index) const {
-    for (const auto& [name, i] : names_) {
-      if (i == index) return name;
-    }
-    return "?";
-  }
-  zip_uint64_t size(zip_uint64_t index) const {
-    zip_stat_t st;
-    zip_stat_init(&st);
-    if (::zip_stat_index(zip_, index, 0, &st) != 0 || !(st.valid & ZIP_STAT_SIZE)) {
-      throw Error(path_ + ": not a readable model file (" + ::zip_strerror(zip_) + "). " + kReexport);
-    }
-    return st.size;
   }
   std::string read_extra(const std::string& name) const {
     // torch.jit.save stores _extra_files under "extra/".
-    const auto i = index("extra/" + name);
-    if (!i) throw Error(path_ + ": a TorchScript archive without " + name + ", so not a pairrm model file. " + kReexport);
+    const Record* record = find("extra/" + name);
+    if (!record) throw Error(path_ + ": a TorchScript archive without " + name + ", so not a pairrm model file. " + kReexport);
     std::string out;
-    read(*i, [&](std::string_view bytes) { out.append(bytes); });
+    read(*record, [&](std::string_view bytes) { out.append(bytes); });
     return out;
   }
 
  private:
   std::string path_;
   zip_t* zip_ = nullptr;
-  std::vector<std::pair<std::string, zip_uint64_t>> names_;
+  std::vector<Record> records_;
 };
 
 }  // namespace
@@ -180,11 +169,11 @@ ModelFile read_model_file(const std::string& path, const std::string& verified_d
   // the file's identity: every record's name and size, the bytes of the others (code, metadata,
   // tokenizer), then the weights' hash; so each byte is hashed once.
   Sha256 identity, weights;
-  for (const auto& [name, index] : archive.records()) {
-    const bool weight = name.rfind("data/", 0) == 0;
-    identity.update(name + '\0' + std::to_string(archive.size(index)) + '\0');
+  for (const auto& record : archive.records()) {
+    const bool weight = record.name.rfind("data/", 0) == 0;
+    identity.update(record.name + '\0' + std::to_string(record.size) + '\0');
     archive.read(
-        index, [&](std::string_view bytes) { (weight ? weights : identity).update(bytes); },
+        record, [&](std::string_view bytes) { (weight ? weights : identity).update(bytes); },
         !(weight && !out.info.weights_sha256.empty()));
   }
   identity.update(weights.hex());
