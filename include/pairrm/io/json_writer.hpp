@@ -85,7 +85,7 @@ struct MemberSpan {
   std::size_t begin, end;
 };
 std::vector<MemberSpan> top_level_members(std::string_view raw);
-// The bytes of the value of `raw`'s top-level member `key` (the last one of that name), or nullopt.
+// The bytes of the value of `raw`'s top-level member `key` (the first of that name), or nullopt.
 std::optional<std::string_view> raw_member_value(std::string_view raw, std::string_view key);
 
 }  // namespace pairrm
