@@ -27,7 +27,7 @@ def timed(cmd, env):
     return float(wall), int(rss) / 1024
 
 
-def manifest_writes(binary, model, work, env):
+def manifest_writes(binary, model, work, env, label):
     """fsync and rename calls of a knockout run with -o FILE (strace)."""
     if not shutil.which("strace"):
         return None
@@ -38,7 +38,7 @@ def manifest_writes(binary, model, work, env):
         for i in range(2000):
             cands = [" ".join(rng.choice(words) for _ in range(rng.randrange(1, 30))) for _ in range(8)]
             f.write(json.dumps({"id": i, "prompt": "p", "candidates": cands}) + "\n")
-    out = os.path.join(work, "knockout.out")
+    out = os.path.join(work, f"knockout-{label}.out")
     for p in (out, out + ".pairrm-run.json"):
         if os.path.exists(p):
             os.remove(p)
@@ -47,7 +47,7 @@ def manifest_writes(binary, model, work, env):
                     "-i", src, "-o", out, "--mode", "knockout", "--window", "64", "--threads", "1"], env=env, check=False)
     # strace -c rows: % time, seconds, usecs/call, calls, [errors], syscall
     rows = [line.split() for line in open(trace) if line.split()[-1:] in (["fsync"], ["rename"])]
-    return {row[-1]: int(row[3]) for row in rows}
+    return {row[-1]: int(row[3]) for row in rows}, out
 
 
 def torchscript_alone(model):
@@ -96,6 +96,7 @@ def main():
             pass
     binaries = [("after", args.binary)] + ([("before", args.before)] if args.before else [])
     print(f"{'binary':7} {'command':46} {'seconds':>22} {'peak MB':>8}")
+    outputs = {}
     for label, binary in binaries:
         rows = [
             ("--version", [binary, "--version"], False),
@@ -116,9 +117,16 @@ def main():
                 results.append(timed(cmd, env))
             walls = " / ".join(f"{w:.2f}" for w, _ in results)
             print(f"{label:7} {name:46} {walls:>22} {max(r for _, r in results):8.0f}")
-        writes = manifest_writes(binary, models["tiny"], args.work, env)
-        if writes is not None:
+        traced = manifest_writes(binary, models["tiny"], args.work, env, label)
+        if traced is not None:
+            writes, outputs[label] = traced
             print(f"{label:7} knockout -o FILE, 2,000 lines x 8: fsync {writes.get('fsync')}, rename {writes.get('rename')}")
+    if len(outputs) == 2:
+        after, before = (open(outputs[k]).read().splitlines() for k in ("after", "before"))
+        source = [json.loads(line) for line in open(os.path.join(args.work, "knockout.jsonl"))]
+        differ = [i for i in range(len(after)) if after[i] != before[i]]
+        ties = [i for i in differ if len(set(source[i]["candidates"])) < len(source[i]["candidates"])]
+        print(f"knockout outputs, before vs after: {len(differ)} lines differ, {len(ties)} of them with duplicate candidates")
     load, passes = torchscript_alone(big)
     print(f"TorchScript alone on {args.shape}: load {load:.2f} s, two passes {passes:.2f} s")
     shutil.rmtree(cache, ignore_errors=True)
