@@ -116,7 +116,7 @@ RecordSource::Next RecordSource::next(Wait wait) {
       if (failure_) std::rethrow_exception(failure_);
       return {at_end_ ? State::Ended : State::Stopped, nullptr};
     }
-    if (wait == Wait::No || (wait == Wait::WhileReading && starved_)) return {State::NotYet, nullptr};
+    if (wait == Wait::WhileReading && starved_) return {State::NotYet, nullptr};
     // A signal handler cannot notify a condition variable: the reading thread wakes on the stop and
     // ends (which notifies), and this timeout covers a thread busy tokenizing a long record.
     changed_.wait_for(lock, std::chrono::milliseconds(100));

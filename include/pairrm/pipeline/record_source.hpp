@@ -28,10 +28,10 @@ namespace pairrm {
 class RecordSource {
  public:
   enum class State { Record, NotYet, Ended, Stopped };
-  // How long next() waits when no record is queued: not at all; until there is one (or the end,
-  // or a stop); or while the stage is reading and tokenizing, but not while it waits for the
-  // producer (a file never makes it wait; a pipe whose writer is thinking does).
-  enum class Wait { No, ForRecord, WhileReading };
+  // How long next() waits when no record is queued: until there is one (or the end, or a stop);
+  // or while the stage is reading and tokenizing, but not while it waits for the producer (a file
+  // never makes it wait; a pipe whose writer is thinking does).
+  enum class Wait { ForRecord, WhileReading };
   struct Next {
     State state;
     std::unique_ptr<Record> record;  // with State::Record
