@@ -19,7 +19,9 @@ set(PAIRRM_CORE_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/../src/io/model_file.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../src/runtime/engine_loader.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../src/pipeline/pipeline.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/../src/pipeline/record.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../src/pipeline/record_source.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/../src/pipeline/request_feed.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../src/pipeline/wave.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../src/runtime/device_pool.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../src/tasks/task.cpp

@@ -24,7 +24,7 @@ quietly() {
   rm -f "$out"
 }
 
-apt_packages=(g++ cmake make libsentencepiece-dev libsimdjson-dev libfmt-dev libcli11-dev doctest-dev libssl-dev libjemalloc-dev libzip-dev)
+apt_packages=(g++ cmake make libsentencepiece-dev libsimdjson-dev libfmt-dev libcli11-dev doctest-dev libssl-dev libjemalloc-dev libzip-dev libcpp-httplib-dev pkg-config)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

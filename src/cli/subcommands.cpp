@@ -8,6 +8,7 @@
 #include "engines.hpp"
 #include "model_cache.hpp"
 #include "options.hpp"
+#include "serve_command.hpp"
 #include "signals.hpp"
 
 namespace pairrm::cli {
@@ -194,7 +195,7 @@ Subcommand add_models(CLI::App& parent) {
 }  // namespace
 
 std::vector<Subcommand> add_subcommands(CLI::App& app) {
-  return {add_rank(app), add_compare(app), add_eval(app), add_tokenize(app), add_info(app), add_models(app)};
+  return {add_rank(app), add_compare(app), add_eval(app), add_tokenize(app), add_info(app), add_models(app), add_serve(app)};
 }
 
 }  // namespace pairrm::cli

@@ -1,6 +1,8 @@
 #include "pairrm/pipeline/pipeline.hpp"
 
+#include <algorithm>
 #include <exception>
+#include <list>
 #include <mutex>
 #include <thread>
 
@@ -43,11 +45,14 @@ class Progress {
 //   idle     - nothing to score: finished lines are written, then it waits for the next record;
 //   ended    - the input reached its end and every line is written: the run is complete;
 //   stopped  - a stop was requested: finished lines are written, the rest is left to --resume.
+// Records a request owns (the server's) share the waves, but each goes to its owner as soon as it
+// is done, and a cancelled one's pairs leave before the next wave is cut.
 class Driver {
  public:
   enum class Outcome { Complete, Stopped };
 
-  Driver(RecordSource& source, std::ostream& out, RecordHandler& handler, const Layout& layout, DevicePool& pool,
+  // out and handler: for the lines of a stream; null when every record has an owner.
+  Driver(RecordFeed& source, std::ostream* out, RecordHandler* handler, const Layout& layout, DevicePool& pool,
          const PipelineOptions& options, Progress& progress)
       : source_(source), out_(out), handler_(handler), layout_(layout), pool_(pool), options_(options),
         progress_(progress), window_(options.window_records) {}
@@ -70,15 +75,15 @@ class Driver {
 
   // Admits records while the reading stage makes them; when idle, writes what is finished first.
   Intake take_ready() {
-    while (!window_.full() && pending_.size() < options_.window_pairs) {
+    while (window_.size() + owned_.size() < options_.window_records && pending_.size() < options_.window_pairs) {
       const bool idle = pending_.empty();
       if (idle) write_finished();
-      auto next = source_.next(idle ? RecordSource::Wait::ForRecord : RecordSource::Wait::WhileReading);
+      auto next = source_.next(idle ? RecordFeed::Wait::ForRecord : RecordFeed::Wait::WhileReading);
       switch (next.state) {
-        case RecordSource::State::Record: admit(std::move(next.record)); break;
-        case RecordSource::State::NotYet: return Intake::NothingReady;
-        case RecordSource::State::Ended: return Intake::Ended;
-        case RecordSource::State::Stopped: return Intake::Stopped;
+        case RecordFeed::State::Record: admit(std::move(next.record)); break;
+        case RecordFeed::State::NotYet: return Intake::NothingReady;
+        case RecordFeed::State::Ended: return Intake::Ended;
+        case RecordFeed::State::Stopped: return Intake::Stopped;
       }
     }
     return Intake::WindowFull;
@@ -87,6 +92,8 @@ class Driver {
   // One wave: batches to the pool, then (all back) logits into the records and their next rounds.
   // False when stopped: the wave's records are not written; a resumed run redoes them.
   bool run_wave() {
+    drop_cancelled();
+    if (pending_.empty()) return true;
     auto wave = std::make_shared<Wave>(std::move(pending_), layout_);
     pending_.clear();
     BatchLimits limits = options_.limits;
@@ -106,14 +113,15 @@ class Driver {
       ++s.records;
       s.errors += record->error.has_value();
     });
-    Record& r = window_.push(std::move(record));
+    Record& r = record->owner ? *owned_.emplace_back(std::move(record)) : window_.push(std::move(record));
     if (!r.done) advance(r);
   }
 
   void advance(Record& r) {
     auto jobs = next_jobs(r, layout_);
     if (jobs.empty()) {
-      r.output = handler_.finish(r.raw, r.task, r.logits);
+      RecordHandler& handler = r.owner ? r.owner->handler() : *handler_;
+      r.output = handler.finish(r.raw, r.task, r.logits);
       r.done = true;
       return;
     }
@@ -122,15 +130,43 @@ class Driver {
 
   bool stopped() const { return options_.stop && options_.stop->value(); }
 
+  // The pairs of records whose owner gave up leave before a wave is cut; then the records.
+  void drop_cancelled() {
+    if (owned_.empty()) return;
+    auto gone = [](const Record& r) { return r.owner->cancelled(); };
+    pending_.erase(std::remove_if(pending_.begin(), pending_.end(),
+                                  [&](const PairJob& j) { return j.record->owner && gone(*j.record); }),
+                   pending_.end());
+    owned_.remove_if([&](const std::unique_ptr<Record>& r) { return gone(*r); });
+  }
+
+  // Owned records go to their owners as soon as they are done, in any order.
+  void deliver_finished() {
+    for (auto it = owned_.begin(); it != owned_.end();) {
+      Record& r = **it;
+      if (!r.done) {
+        ++it;
+        continue;
+      }
+      progress_.update([&](Summary& s) {
+        ++s.written;
+        s.written_errors += r.error.has_value();
+      });
+      r.owner->deliver(r.slot, std::move(r.output), r.error.has_value());
+      it = owned_.erase(it);
+    }
+  }
+
   // Finished lines at the head of the window, in input order; flushed (and journaled) when any.
   void write_finished() {
+    deliver_finished();
     std::size_t lines = 0, bytes = 0, errors = 0;
     window_.drain([&](const Record& r) {
       if (r.error && options_.on_error == OnError::Fail) {
         if (lines) flush();
         throw Error(describe(*r.error));
       }
-      out_ << r.output << '\n';
+      *out_ << r.output << '\n';
       if (options_.journal) options_.journal->written(r.raw, r.error.has_value());
       ++lines;
       errors += r.error.has_value();
@@ -146,43 +182,33 @@ class Driver {
   }
 
   void flush() {
-    out_.flush();
-    if (!out_) throw Error(options_.output_name + ": writing the output failed (disk full or closed pipe?)");
+    out_->flush();
+    if (!*out_) throw Error(options_.output_name + ": writing the output failed (disk full or closed pipe?)");
     if (options_.journal) options_.journal->flushed();
   }
 
-  RecordSource& source_;
-  std::ostream& out_;
-  RecordHandler& handler_;
+  RecordFeed& source_;
+  std::ostream* out_;
+  RecordHandler* handler_;
   const Layout& layout_;
   DevicePool& pool_;
   const PipelineOptions& options_;
   Progress& progress_;
-  RecordWindow window_;
+  RecordWindow window_;                       // lines of a stream, in input order
+  std::list<std::unique_ptr<Record>> owned_;  // records with owners, in no order
   std::vector<PairJob> pending_;
 };
 
 }  // namespace
 
-Summary run_pipeline(JsonlReader& in, std::ostream& out, RecordHandler& handler, const TextEncoder& encoder,
-                     const Layout& layout, const std::vector<Scorer*>& scorers, const PipelineOptions& options,
-                     const std::function<void(const Summary&)>& report) {
-  Progress progress(report);
-  DevicePool pool(scorers, options.limits.max_tokens, [&](const BatchDone& b) {
-    progress.update([&](Summary& s) {
-      s.pairs += b.rows;
-      s.tokens += b.tokens;
-      s.padded_tokens += b.padded_tokens;
-      ++s.batches;
-    });
-  });
-  RecordSource source(in, handler, encoder, layout, options.window_records, options.on_error == OnError::Fail, options.stop,
-                      options.id_key);
+namespace {
+Summary drive(RecordFeed& feed, std::ostream* out, RecordHandler* handler, const Layout& layout,
+              DevicePool& pool, const PipelineOptions& options, Progress& progress) {
   std::exception_ptr failure;
   auto outcome = Driver::Outcome::Stopped;
   std::thread driver([&] {
     try {
-      outcome = Driver(source, out, handler, layout, pool, options, progress).run();
+      outcome = Driver(feed, out, handler, layout, pool, options, progress).run();
     } catch (...) {
       failure = std::current_exception();
     }
@@ -197,6 +223,36 @@ Summary run_pipeline(JsonlReader& in, std::ostream& out, RecordHandler& handler,
     if (s.stopped_by == 0) throw Error("the input stopped without a stop request (this is a bug)");
   }
   return s;
+}
+
+std::function<void(const BatchDone&)> count_batches(Progress& progress) {
+  return [&progress](const BatchDone& b) {
+    progress.update([&](Summary& s) {
+      s.pairs += b.rows;
+      s.tokens += b.tokens;
+      s.padded_tokens += b.padded_tokens;
+      s.busy_seconds += b.seconds;
+      ++s.batches;
+    });
+  };
+}
+}  // namespace
+
+Summary run_pipeline(JsonlReader& in, std::ostream& out, RecordHandler& handler, const TextEncoder& encoder,
+                     const Layout& layout, const std::vector<Scorer*>& scorers, const PipelineOptions& options,
+                     const std::function<void(const Summary&)>& report) {
+  Progress progress(report);
+  DevicePool pool(scorers, options.limits.max_tokens, count_batches(progress));
+  RecordSource source(in, handler, encoder, layout, options.window_records, options.on_error == OnError::Fail, options.stop,
+                      options.id_key);
+  return drive(source, &out, &handler, layout, pool, options, progress);
+}
+
+Summary run_owned_records(RecordFeed& feed, const Layout& layout, const std::vector<Scorer*>& scorers,
+                          const PipelineOptions& options, const std::function<void(const Summary&)>& report) {
+  Progress progress(report);
+  DevicePool pool(scorers, options.limits.max_tokens, count_batches(progress));
+  return drive(feed, nullptr, nullptr, layout, pool, options, progress);
 }
 
 Summary run_pipeline(JsonlReader& in, std::ostream& out, RecordHandler& handler, const TextEncoder& encoder,

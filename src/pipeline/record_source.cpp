@@ -1,8 +1,6 @@
 #include "pairrm/pipeline/record_source.hpp"
 
 #include <chrono>
-#include <string_view>
-#include <unordered_map>
 
 namespace pairrm {
 
@@ -71,35 +69,8 @@ void RecordSource::run() {
 
 std::unique_ptr<Record> RecordSource::prepare() {
   if (!reader_.next()) return nullptr;
-  auto record = std::make_unique<Record>();
-  record->line = reader_.line();
-  record->raw = std::string(reader_.raw());
-  auto made = task_of_line(reader_, handler_, id_key_);
-  if (auto e = error_of(made.task)) {
-    record->error = *e;
-    record->output = std::move(made.error_record);
-    record->done = true;
-    return record;
-  }
-  record->task = std::move(std::get<Task>(made.task));
-  record->encoded = encode(record->task);
-  record->logits = nan_matrix(record->task.candidates.size());
-  return record;
-}
-
-std::shared_ptr<const Encoded> RecordSource::encode(const Task& task) const {
-  auto e = std::make_shared<Encoded>();
-  e->source_part = layout_.source_part(encoder_.source(task.source));
-  std::unordered_map<std::string_view, const TokenIds*> seen;
-  for (const std::string& text : task.candidates) {
-    auto it = seen.find(text);
-    if (it == seen.end()) {
-      e->distinct.push_back(std::make_unique<TokenIds>(encoder_.candidate(text)));
-      it = seen.emplace(text, e->distinct.back().get()).first;
-    }
-    e->candidate_pieces.push_back(it->second);
-  }
-  return e;
+  return make_record(reader_.line(), std::string(reader_.raw()), task_of_line(reader_, handler_, id_key_), encoder_,
+                     layout_);
 }
 
 RecordSource::Next RecordSource::next(Wait wait) {

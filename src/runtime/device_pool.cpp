@@ -110,6 +110,7 @@ void DevicePool::work(Scorer& scorer) {
 
 void DevicePool::score(Scorer& scorer, Item& item) {
   std::vector<float> logits;
+  const auto started = std::chrono::steady_clock::now();
   try {
     logits = scorer.score(item.batch);
   } catch (const OutOfMemory&) {
@@ -130,6 +131,7 @@ void DevicePool::score(Scorer& scorer, Item& item) {
   item.set->deliver(item.begin, item.end, logits);
   BatchDone done;
   done.rows = item.end - item.begin;
+  done.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   done.padded_tokens = static_cast<std::size_t>(item.batch.rows * item.batch.length);
   for (const int64_t m : item.batch.mask) done.tokens += static_cast<std::size_t>(m);
   std::lock_guard<std::mutex> lock(mu_);

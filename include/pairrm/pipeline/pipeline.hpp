@@ -18,6 +18,7 @@
 #include "pairrm/choices.hpp"
 #include "pairrm/io/jsonl.hpp"
 #include "pairrm/io/stop_signal.hpp"
+#include "pairrm/pipeline/record_feed.hpp"
 #include "pairrm/runtime/scorer.hpp"
 #include "pairrm/schedule/batcher.hpp"
 #include "pairrm/tasks/task.hpp"
@@ -59,6 +60,7 @@ struct PipelineOptions {
 struct Summary {
   std::size_t records = 0, errors = 0, pairs = 0, batches = 0;
   std::size_t tokens = 0, padded_tokens = 0;  // real ids vs rows x length over all batches
+  double busy_seconds = 0;                     // the devices' time on batches, summed
   std::size_t written = 0, bytes_written = 0;  // output lines so far, and their input lines' bytes
   std::size_t written_errors = 0;              // error records among the lines written
   int stopped_by = 0;  // the stop value when a stop ended the run before the input's end, else 0
@@ -71,6 +73,10 @@ struct Summary {
 Summary run_pipeline(JsonlReader& in, std::ostream& out, RecordHandler& handler, const TextEncoder& encoder,
                      const Layout& layout, const std::vector<Scorer*>& scorers, const PipelineOptions& options,
                      const std::function<void(const Summary&)>& progress = {});
+// The same driver for records that each have an owner (record.hpp), from `feed` until it ends: the
+// server. `options.stop` and the stream's options (on_error, journal, output_name) do not apply.
+Summary run_owned_records(RecordFeed& feed, const Layout& layout, const std::vector<Scorer*>& scorers,
+                          const PipelineOptions& options, const std::function<void(const Summary&)>& progress = {});
 Summary run_pipeline(JsonlReader& in, std::ostream& out, RecordHandler& handler, const TextEncoder& encoder,
                      const Layout& layout, Scorer& scorer, const PipelineOptions& options,
                      const std::function<void(const Summary&)>& progress = {});

@@ -11,6 +11,8 @@
 
 #include "pairrm/error.hpp"
 #include "pairrm/tasks/task.hpp"
+#include "pairrm/text/layout.hpp"
+#include "pairrm/text/text_encoder.hpp"
 #include "pairrm/text/tokenizer.hpp"
 
 namespace pairrm {
@@ -23,6 +25,19 @@ struct Encoded {
   std::vector<std::unique_ptr<TokenIds>> distinct;  // each distinct candidate text encoded once
 };
 
+// Whoever asked for records that are not lines of one output stream (the server's requests): it
+// finishes them with its own handler, takes each as soon as it is done whatever its position, and
+// may give up on them (a client that went away), which drops their pairs not yet running. Called on
+// the driving thread; cancelled() from any.
+class RecordOwner {
+ public:
+  virtual ~RecordOwner() = default;
+  virtual RecordHandler& handler() = 0;
+  virtual bool cancelled() const = 0;
+  // The record's output (its handler's finish(), or its error record), for its slot.
+  virtual void deliver(std::size_t slot, std::string output, bool is_error) = 0;
+};
+
 struct Record {
   std::size_t line = 0;
   std::string raw;     // the input line without its newline
@@ -32,7 +47,15 @@ struct Record {
   Task task;
   std::shared_ptr<const Encoded> encoded;
   Matrix logits;  // written by the driving thread only (Wave::apply)
+  // Set for a request's record: finished by its owner's handler and delivered to it out of order.
+  std::shared_ptr<RecordOwner> owner;
+  std::size_t slot = 0;  // the record's place in its owner's request
 };
+
+// A record made from the one line-to-task step's result (tasks/task.hpp): a finished error record,
+// or the task with its texts encoded (each distinct candidate once) and an empty matrix.
+std::unique_ptr<Record> make_record(std::size_t line, std::string raw, LineTask made, const TextEncoder& encoder,
+                                    const Layout& layout);
 
 class RecordWindow {
  public:

@@ -3,9 +3,8 @@
 // scoring so that the model never waits for the tokenizer. Records come out in input order through
 // a queue of `capacity` records; a bad line comes out as a finished record holding its error record.
 //
-// Three outcomes, never confused: a record, the end of the input (it was read to its end), or
-// stopped (a stop was requested, or the source was shut down, before the end). A run is complete
-// only after the end.
+// The end means the input was read to its end; stopped, that a stop was requested or the source
+// was shut down before it (record_feed.hpp).
 #pragma once
 
 #include <condition_variable>
@@ -19,24 +18,14 @@
 
 #include "pairrm/io/jsonl.hpp"
 #include "pairrm/io/stop_signal.hpp"
-#include "pairrm/pipeline/record.hpp"
+#include "pairrm/pipeline/record_feed.hpp"
 #include "pairrm/text/layout.hpp"
 #include "pairrm/text/text_encoder.hpp"
 
 namespace pairrm {
 
-class RecordSource {
+class RecordSource : public RecordFeed {
  public:
-  enum class State { Record, NotYet, Ended, Stopped };
-  // How long next() waits when no record is queued: until there is one (or the end, or a stop);
-  // or while the stage is reading and tokenizing, but not while it waits for the producer (a file
-  // never makes it wait; a pipe whose writer is thinking does).
-  enum class Wait { ForRecord, WhileReading };
-  struct Next {
-    State state;
-    std::unique_ptr<Record> record;  // with State::Record
-  };
-
   // stop_at_error: read nothing after the first bad line (--on-error fail).
   // stop: once requested, nothing more is read; the reader's input must observe it too (FdInput).
   // id_key: error records keep the line's value of this key.
@@ -51,12 +40,11 @@ class RecordSource {
   // The next record in input order, or NotYet as `wait` says. A requested stop is seen within
   // 100 ms even while the thread is busy: Stopped at once, even with records queued. Rethrows what
   // ended the reading thread (an I/O or tokenizer error) once the queue is empty.
-  Next next(Wait wait);
+  Next next(Wait wait) override;
 
  private:
   void run();
   std::unique_ptr<Record> prepare();
-  std::shared_ptr<const Encoded> encode(const Task& task) const;
   bool stop_requested() const { return stop_ && stop_->value(); }
 
   JsonlReader& reader_;

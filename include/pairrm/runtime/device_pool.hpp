@@ -39,6 +39,7 @@ class WorkSet {
 
 struct BatchDone {
   std::size_t rows = 0, tokens = 0, padded_tokens = 0;  // real ids vs rows x length
+  double seconds = 0;  // the device's time on it
 };
 
 class DevicePool {

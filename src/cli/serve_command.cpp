@@ -1,0 +1,74 @@
+// `pairrm serve`: its flags, and the model loaded for the server (src/serve/ does the rest).
+#include "serve_command.hpp"
+
+#include <memory>
+
+#include "engines.hpp"
+#include "model_cache.hpp"
+#include "options.hpp"
+#include "run_records.hpp"
+#include "signals.hpp"
+#include "../serve/serve.hpp"
+
+namespace pairrm::cli {
+
+namespace {
+
+std::unique_ptr<serve::ServedModel> load_served_model(const CommonOptions& common) {
+  auto m = std::make_unique<serve::ServedModel>();
+  m->file = read_model_file(common.model, verified_models_dir());
+  m->layout = std::make_unique<Layout>(make_layout(common, m->file.info));
+  m->tokenizer = std::make_unique<Tokenizer>(m->file.spm_model);
+  m->encoder = std::make_unique<TextEncoder>(*m->tokenizer, m->layout->recipe());
+  m->pipeline = common.pipeline;
+  auto engines = std::make_shared<Engines>(load_engines(m->file, common.engine, *m->layout, m->pipeline.limits, common.quiet));
+  m->scorers = engines->scorers();
+  m->where = engines->where();
+  m->engines = engines;
+  return m;
+}
+
+}  // namespace
+
+Subcommand add_serve(CLI::App& parent) {
+  auto common = std::make_shared<CommonOptions>();
+  auto o = std::make_shared<serve::ServeOptions>();
+  auto* app = parent.add_subcommand(
+      "serve", "serve the model over HTTP (docs/serve.md): /v1/rank, /v1/compare, /v1/rerank, /get_reward (OpenRLHF), "
+               "/health, /metrics, /v1/model");
+  app->add_option("-m,--model", common->model, "model file, checkpoint directory or Hub name")->envname("PAIRRM_MODEL");
+  app->add_option("--host", o->host, "address to listen on (0.0.0.0 or :: for every interface: set --api-key)")
+      ->capture_default_str();
+  app->add_option("--port", o->port, "port, 0 = one the system picks (printed)")->capture_default_str()->check(CLI::Range(0, 65535));
+  app->add_option("--api-key", o->api_key, "require \"Authorization: Bearer KEY\" (all but /health)")->envname("PAIRRM_API_KEY");
+  app->add_option("--max-concurrent-requests", o->max_concurrent_requests, "more in flight get 429 at once")
+      ->capture_default_str()->check(at_least_one());
+  app->add_option("--max-body-bytes", o->max_body_bytes, "larger bodies get 413 (units: KiB, MiB, ...)")
+      ->transform(CLI::AsSizeValue(false))->default_str("8MiB");
+  app->add_option("--max-inflight-bytes", o->max_inflight_bytes, "request bodies in flight; past it, 429")
+      ->transform(CLI::AsSizeValue(false))->default_str("256MiB");
+  app->add_option("--max-candidates", o->max_candidates, "a record with more candidates: 422 (in a batch, its error)")
+      ->capture_default_str()->check(at_least_one());
+  app->add_option("--shutdown-timeout", o->shutdown_timeout, "seconds a SIGTERM waits for requests in flight")
+      ->capture_default_str()->check(CLI::NonNegativeNumber);
+  app->add_option("--keep-alive", o->keep_alive_seconds, "seconds an idle connection stays open")
+      ->capture_default_str()->check(at_least_one());
+  app->add_option("--device", common->engine.device, "auto | cpu | cuda | cuda:N | cuda:0,1 (one engine per GPU)")
+      ->capture_default_str();
+  app->add_option("--dtype", common->engine.dtype, "auto | fp32 | fp16 | bf16")->capture_default_str();
+  app->add_option("--threads", common->engine.threads, "CPU threads for the model, 0 = libtorch's default")
+      ->capture_default_str();
+  app->add_option("--max-batch-tokens", common->pipeline.limits.max_tokens, "token budget per batch, padding counted")
+      ->capture_default_str()->check(at_least_one());
+  app->add_option("--max-batch-pairs", common->pipeline.limits.max_pairs, "pairs per batch at most")
+      ->capture_default_str()->check(at_least_one());
+  app->add_flag("-q,--quiet", common->quiet, "no messages but errors and the listening line");
+  return {app, [=] {
+            device_list(common->engine);  // a bad --device or --dtype is refused before any model work
+            const StopSignal& stop = install_stop_signals();
+            common->model = resolve_model(common->model, common->quiet).path;
+            return serve::run_server(*o, stop, [common] { return load_served_model(*common); });
+          }};
+}
+
+}  // namespace pairrm::cli

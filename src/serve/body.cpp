@@ -1,0 +1,109 @@
+#include "body.hpp"
+
+#include <simdjson.h>
+
+namespace pairrm::serve {
+
+struct Body::Doc {
+  simdjson::dom::parser parser;
+  simdjson::dom::object object;
+  std::string text;
+};
+
+Body::Body() : doc_(std::make_unique<Doc>()) {}
+Body::Body(Body&&) noexcept = default;
+Body::~Body() = default;
+
+std::variant<Body, Reply> Body::parse(const std::string& text) {
+  Body b;
+  b.doc_->text = text;
+  simdjson::dom::element root;
+  if (auto error = b.doc_->parser.parse(text).get(root)) {
+    return error_reply(400, std::string("the body is not valid JSON (") + simdjson::error_message(error) + ")");
+  }
+  if (root.get(b.doc_->object)) return error_reply(400, "the body must be a JSON object");
+  return b;
+}
+
+const simdjson::dom::object& Body::object() const { return doc_->object; }
+
+bool Body::has(std::string_view key) const {
+  simdjson::dom::element e;
+  return !doc_->object.at_key(key).get(e);
+}
+
+namespace {
+Reply wrong(std::string_view key, std::string_view expected) {
+  return error_reply(400, "expected " + std::string(expected), key);
+}
+}  // namespace
+
+Failure Body::get(std::string_view key, std::optional<std::string>& out) const {
+  simdjson::dom::element e;
+  if (doc_->object.at_key(key).get(e)) return std::nullopt;
+  std::string_view s;
+  if (e.get(s)) return wrong(key, "a string");
+  out = std::string(s);
+  return std::nullopt;
+}
+
+Failure Body::get(std::string_view key, std::optional<uint64_t>& out) const {
+  simdjson::dom::element e;
+  if (doc_->object.at_key(key).get(e)) return std::nullopt;
+  uint64_t v = 0;
+  if (e.get(v)) return wrong(key, "a whole number of at least 0");
+  out = v;
+  return std::nullopt;
+}
+
+Failure Body::get(std::string_view key, std::optional<bool>& out) const {
+  simdjson::dom::element e;
+  if (doc_->object.at_key(key).get(e)) return std::nullopt;
+  bool v = false;
+  if (e.get(v)) return wrong(key, "true or false");
+  out = v;
+  return std::nullopt;
+}
+
+Failure Body::get(std::string_view key, std::optional<std::vector<std::string>>& out) const {
+  simdjson::dom::element e;
+  if (doc_->object.at_key(key).get(e)) return std::nullopt;
+  simdjson::dom::array a;
+  if (e.get(a)) return wrong(key, "a list of strings");
+  std::vector<std::string> v;
+  std::size_t i = 0;
+  for (simdjson::dom::element x : a) {
+    std::string_view s;
+    if (x.get(s)) return error_reply(400, "expected a string", std::string(key) + "[" + std::to_string(i) + "]");
+    v.emplace_back(s);
+    ++i;
+  }
+  out = std::move(v);
+  return std::nullopt;
+}
+
+std::optional<std::size_t> Body::array_size(std::string_view key) const {
+  simdjson::dom::element e;
+  simdjson::dom::array a;
+  if (doc_->object.at_key(key).get(e) || e.get(a)) return std::nullopt;
+  return a.size();
+}
+
+std::string Body::as_line() const {
+  // The text's own bytes (numbers as the client wrote them), whitespace outside strings removed.
+  std::string out(doc_->text.size(), '\0');
+  std::size_t n = 0;
+  if (simdjson::minify(doc_->text.data(), doc_->text.size(), out.data(), n)) return simdjson::minify(doc_->object);
+  out.resize(n);
+  return out;
+}
+
+Failure Body::lines(std::string_view key, std::vector<std::string>& out) const {
+  simdjson::dom::element e;
+  simdjson::dom::array a;
+  if (doc_->object.at_key(key).get(e) || e.get(a)) return wrong(key, "a list of records (JSON objects)");
+  for (simdjson::dom::element x : a) out.push_back(simdjson::minify(x));
+  return std::nullopt;
+}
+
+}  // namespace pairrm::serve

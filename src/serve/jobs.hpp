@@ -1,0 +1,44 @@
+// What each scoring endpoint asks of the pipeline: its records as JSONL lines (read by the same
+// line-to-task step and handlers as the CLI's input lines), and how their finished outputs become
+// the reply. A maker returns a Job, or the reply that refuses the request (400 naming the field,
+// 422).
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "pairrm/tasks/task.hpp"
+#include "pairrm/text/conversation.hpp"
+#include "reply.hpp"
+
+namespace pairrm::serve {
+
+// What the makers need to know of the server.
+struct JobContext {
+  Template templ = Template::LlmBlender;  // the model's
+  std::size_t max_candidates = 1000;
+};
+
+struct Job {
+  std::unique_ptr<RecordHandler> handler;
+  std::vector<std::string> lines;  // one record each, in the request's order
+  // The single form: a bad record is the request's 400 (its error, located), not a result.
+  bool single = false;
+  // Each record's output (its handler's finish(), or its error record) in order -> the reply.
+  std::function<Reply(std::vector<std::string>& outputs, const std::vector<bool>& is_error)> respond;
+};
+using Made = std::variant<Job, Reply>;
+
+Made rank_job(const std::string& body, const JobContext& context);
+Made compare_job(const std::string& body, const JobContext& context);
+Made rerank_job(const std::string& body, const JobContext& context);
+Made reward_job(const std::string& body, const JobContext& context);
+
+// The results of a batch form: {"results": [output, ...]}; of the single form: the one output.
+Reply batch_reply(std::vector<std::string>& outputs);
+
+}  // namespace pairrm::serve
