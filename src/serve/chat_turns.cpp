@@ -1,5 +1,6 @@
 #include "chat_turns.hpp"
 
+#include <algorithm>
 #include <array>
 
 namespace pairrm::serve {
@@ -48,7 +49,7 @@ std::string_view strip_end_tokens(std::string_view s) {
 std::string_view strip_begin_tokens(std::string_view s) {
   for (bool again = true; again;) {
     again = false;
-    s = trim(s);
+    s.remove_prefix(std::min(s.size(), s.find_first_not_of(" \t\r\n")));
     for (std::string_view t : kBeginTokens) {
       if (starts_with(s, t)) {
         s.remove_prefix(t.size());
@@ -57,6 +58,10 @@ std::string_view strip_begin_tokens(std::string_view s) {
     }
   }
   return s;
+}
+
+bool known_role(std::string_view role) {
+  return role == "user" || role == "assistant" || role == "system" || role == "model";
 }
 
 std::string role_name(std::string_view role, const Markup& m) {
@@ -73,10 +78,17 @@ std::vector<Turn> turns_of(std::string_view text, const Markup& m) {
   while (!text.empty()) {
     if (!starts_with(text, m.open)) return {};
     text.remove_prefix(m.open.size());
-    const auto role_end = text.find(m.after_role);
-    if (role_end == std::string_view::npos || role_end > 32) return {};
-    const std::string_view role = text.substr(0, role_end);
-    text.remove_prefix(role_end + m.after_role.size());
+    // The role, then after_role; an opener at the very end may have lost its trailing whitespace.
+    std::string_view after_role = m.after_role;
+    auto role_end = text.find(after_role);
+    if (role_end == std::string_view::npos) {
+      after_role = trim(after_role);
+      role_end = after_role.empty() ? std::string_view::npos : text.find(after_role);
+      if (role_end == std::string_view::npos) role_end = text.size();
+    }
+    const std::string_view role = trim(text.substr(0, role_end));
+    if (!known_role(role)) return {};
+    text.remove_prefix(std::min(text.size(), role_end + after_role.size()));
     const auto close = text.find(m.close);
     const std::string_view content = text.substr(0, close);
     turns.push_back({role_name(role, m), std::string(trim(content))});

@@ -120,8 +120,15 @@ class Server {
     if (listen_fd_ >= 0) ::listen(listen_fd_, SOMAXCONN);
     return port;
   }
-  void listen() { http_.listen_after_bind(); }
-  void stop() { http_.stop(); }
+  void listen() {
+    http_.listen_after_bind();
+    listen_returned_ = true;
+  }
+  // cpp-httplib's stop() does nothing before listening has begun: wait for that first.
+  void stop() {
+    while (!http_.is_running() && !listen_returned_) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    http_.stop();
+  }
 
   void ready(const ServedModel& model, RequestRunner& runner, const RequestFeed& feed) {
     model_ = &model;
@@ -257,6 +264,7 @@ class Server {
   RequestRunner* runner_ = nullptr;
   const RequestFeed* feed_ = nullptr;
   int listen_fd_ = -1;
+  std::atomic<bool> listen_returned_{false};
 };
 
 // Set once by the thread that returns from listen: every connection is closed and its thread done.
