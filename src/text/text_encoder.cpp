@@ -1,5 +1,6 @@
 #include "pairrm/text/text_encoder.hpp"
 
+#include <algorithm>
 #include <array>
 
 namespace pairrm {
@@ -26,8 +27,38 @@ std::string clean_up_tokenization(std::string_view text) {
   return current;
 }
 
+namespace {
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+}  // namespace
+
+// A long text costs what the recipe keeps of it, not its length: only a window at the kept end is
+// encoded, cut at whitespace. SentencePiece pieces never span whitespace here (split_by_whitespace,
+// and the normalizer treats whitespace on its own), so the ids of a window that ends before (or, at
+// the far end, starts after) a whitespace character are exactly the whole text's first (last) ids.
+// A window that yields fewer than `keep` ids grows; a text without whitespace to cut at is encoded
+// whole.
+TokenIds TextEncoder::encode_kept(std::string_view text, std::size_t keep, bool keep_end) const {
+  for (std::size_t window = std::max<std::size_t>(keep, 64) * 32; window < text.size(); window *= 4) {
+    std::string_view part;
+    if (keep_end) {
+      std::size_t at = text.size() - window;
+      while (at < text.size() && !is_space(text[at])) ++at;
+      if (at >= text.size()) break;
+      part = text.substr(at);
+    } else {
+      std::size_t at = window;
+      while (at > 0 && !is_space(text[at])) --at;
+      if (at == 0) break;
+      part = text.substr(0, at);
+    }
+    TokenIds ids = tokenizer_.encode(part);
+    if (ids.size() >= keep) return ids;
+  }
+  return tokenizer_.encode(text);
+}
+
 TokenIds TextEncoder::round_trip(std::string_view text, std::size_t keep, bool keep_end) const {
-  TokenIds ids = tokenizer_.encode(text);
+  TokenIds ids = encode_kept(text, keep, keep_end);
   if (ids.size() > keep) {
     if (keep_end) {
       ids.erase(ids.begin(), ids.end() - static_cast<std::ptrdiff_t>(keep));
@@ -41,12 +72,15 @@ TokenIds TextEncoder::round_trip(std::string_view text, std::size_t keep, bool k
 }
 
 TokenIds TextEncoder::source(std::string_view text) const {
-  if (!recipe_.text_round_trip) return tokenizer_.encode(text);
+  if (!recipe_.text_round_trip) {
+    return encode_kept(text, static_cast<std::size_t>(recipe_.source_max_length), recipe_.source_keeps_end);
+  }
   return round_trip(text, static_cast<std::size_t>(recipe_.text_source_max_length), recipe_.source_keeps_end);
 }
 
 TokenIds TextEncoder::candidate(std::string_view text) const {
-  if (!recipe_.text_round_trip) return tokenizer_.encode(text);
+  // The layout gives a candidate at most what the total leaves: never more than T ids.
+  if (!recipe_.text_round_trip) return encode_kept(text, static_cast<std::size_t>(recipe_.total_max_length), false);
   return round_trip(text, static_cast<std::size_t>(recipe_.text_candidate_max_length), false);
 }
 

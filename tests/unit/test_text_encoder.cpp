@@ -1,5 +1,9 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <string>
+#include <vector>
+
 #include "helpers.hpp"
 #include "pairrm/text/text_encoder.hpp"
 
@@ -68,3 +72,36 @@ TEST_CASE("the round trip cuts, decodes and encodes again; PairRM encodes once")
 }
 
 TEST_SUITE_END();
+
+TEST_CASE("a long text is encoded through a window: the kept ids are exactly the whole text's") {
+  const Tokenizer& t = tokenizer();
+  Recipe r;
+  const TextEncoder e(t, r);
+  // Text with tabs, newlines, runs of spaces, punctuation, non-ASCII, and a long run without spaces.
+  const std::vector<std::string> words = {"hello", "world,", "caf\xc3\xa9", "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e",
+                                          "don't", "(x)", "\xf0\x9f\x98\x80", "tokenization", "a", "12345"};
+  const std::vector<std::string> gaps = {" ", "  ", "\t", "\n", " \n ", "\r\n"};
+  uint32_t seed = 7;
+  auto next = [&] { return seed = seed * 1664525u + 1013904223u; };
+  for (int round = 0; round < 6; ++round) {
+    std::string text;
+    while (text.size() < 300000) {
+      text += words[next() % words.size()];
+      if (next() % 50 == 0) text += std::string(2000, 'x');  // a long piece-run, still cut at whitespace
+      text += gaps[next() % gaps.size()];
+    }
+    const TokenIds whole = t.encode(text);
+    for (const std::size_t keep : {std::size_t{5}, std::size_t{412}, std::size_t{1224}, std::size_t{2048}}) {
+      const TokenIds head = e.encode_kept(text, keep, false);
+      REQUIRE(head.size() >= keep);
+      CHECK(head.size() < whole.size());  // a window, not the whole text
+      CHECK(std::equal(head.begin(), head.begin() + static_cast<std::ptrdiff_t>(keep), whole.begin()));
+      const TokenIds tail = e.encode_kept(text, keep, true);
+      REQUIRE(tail.size() >= keep);
+      CHECK(std::equal(tail.end() - static_cast<std::ptrdiff_t>(keep), tail.end(), whole.end() - static_cast<std::ptrdiff_t>(keep)));
+    }
+  }
+  // No whitespace to cut at: the whole text.
+  const std::string solid(200000, 'y');
+  CHECK(e.encode_kept(solid, 10, false) == t.encode(solid));
+}

@@ -23,9 +23,13 @@ class TextEncoder {
  public:
   TextEncoder(const Tokenizer& tokenizer, const Recipe& recipe) : tokenizer_(tokenizer), recipe_(recipe) {}
 
-  // Plain pieces (no special ids) of a source text and of a candidate text, before the layout.
+  // Plain pieces (no special ids) of a source text and of a candidate text, before the layout: the
+  // whole text's, or for a long text those of a window at least as long as the layout keeps (the
+  // same ids where it cuts), so that the cost follows the recipe, not the text's length.
   TokenIds source(std::string_view text) const;
   TokenIds candidate(std::string_view text) const;
+  // Ids of `text` whose first `keep` (keep_end: last) are exactly the whole text's.
+  TokenIds encode_kept(std::string_view text, std::size_t keep, bool keep_end) const;
 
   const Tokenizer& tokenizer() const { return tokenizer_; }
 
