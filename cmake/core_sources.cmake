@@ -24,6 +24,7 @@ set(PAIRRM_CORE_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/../src/pipeline/request_feed.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../src/pipeline/wave.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../src/runtime/device_pool.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/../src/tasks/options_json.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../src/tasks/task.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../src/schedule/planner.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../src/text/text_encoder.cpp

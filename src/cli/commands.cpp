@@ -13,6 +13,7 @@
 #include "pairrm/io/byte_input.hpp"
 #include "pairrm/io/json_writer.hpp"
 #include "pairrm/io/model_file.hpp"
+#include "pairrm/tasks/options_json.hpp"
 #include "model_cache.hpp"
 #include "run_output.hpp"
 #include "run_records.hpp"
@@ -42,10 +43,10 @@ int run_handler(const CommonOptions& common, Options options, std::unique_ptr<Ha
                 std::istream* in = nullptr) {
   return run_records(
       common,
-      [&](const ModelInfo& info) -> RecordHandler& {
+      [&](const ModelInfo& info) -> MadeHandler {
         options.templ = template_of(info);
         handler = std::make_unique<Handler>(options);
-        return *handler;
+        return {*handler, common.command, options_json(options)};
       },
       in);
 }

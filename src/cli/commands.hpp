@@ -37,6 +37,8 @@ struct CommonOptions {
   bool resume = false;      // --resume: continue OUTPUT where its manifest says it stopped
   std::string shard;        // --shard I/N, "" = the whole input
   std::string run_summary;  // --summary FILE for rank and compare: the run as JSON
+  std::string server;       // --server URL: a running `pairrm serve` scores the records (no model here)
+  std::string api_key;      // its --api-key
   // Filled by the CLI after parsing: the subcommand, and every option that changes the output with
   // its value (the manifest's record of the invocation).
   std::string command;

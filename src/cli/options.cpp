@@ -78,12 +78,17 @@ void add_run_options(CLI::App& app, CommonOptions& o, bool summary) {
                "afresh when FILE does not exist");
   app.add_option("--shard", o.shard, "process shard I of N (0-based, e.g. $SLURM_ARRAY_TASK_ID/N) of -i FILE");
   if (summary) app.add_option("--summary", o.run_summary, "write the run's summary (JSON) to FILE");
+  app.add_option("--server", o.server,
+                 "send the records to a running `pairrm serve` at URL instead of loading a model (same output)")
+      ->envname("PAIRRM_SERVER");
+  app.add_option("--api-key", o.api_key, "the server's --api-key")->envname("PAIRRM_API_KEY");
 }
 
 void record_invocation(const CLI::App& app, CommonOptions& o) {
   static const std::set<std::string> not_output = {"--help", "--model", "--input", "--output", "--resume", "--summary",
                                                    "--progress", "--quiet", "--threads", "--shard", "--max-batch-tokens",
-                                                   "--max-batch-pairs", "--window", "--sections"};
+                                                   "--max-batch-pairs", "--window", "--sections",
+                                                   "--server", "--api-key"};
   o.command = app.get_name();
   o.output_options.clear();
   for (const CLI::Option* opt : app.get_options()) {

@@ -10,6 +10,7 @@
 #include "pairrm/io/model_file.hpp"
 #include "pairrm/io/shard.hpp"
 #include "reporter.hpp"
+#include "run_remote.hpp"
 #include "model_cache.hpp"
 #include "run_output.hpp"
 #include "signals.hpp"
@@ -23,11 +24,11 @@ Layout make_layout(const CommonOptions& common, const ModelInfo& info) {
 namespace {
 
 // The run's description for its manifest: what produced the output.
-RunManifest describe_run(const CommonOptions& common, const ModelFile& model) {
+RunManifest describe_run(const CommonOptions& common, const std::string& model_sha256) {
   RunManifest m;
   m.tool = "pairrm " PAIRRM_VERSION;
   m.command = common.command;
-  m.model_sha256 = model.sha256;
+  m.model_sha256 = model_sha256;
   m.options = common.output_options;
   m.input = common.input;
   m.shard = common.shard;
@@ -66,9 +67,33 @@ int stopped_exit(int signal, std::size_t lines, bool to_file) {
   return 128 + signal;
 }
 
+// The model: a file loaded here, or a server's (--server), of which only the metadata is here.
+struct RunModel {
+  std::optional<ModelFile> file;
+  std::unique_ptr<serve::RemoteServer> server;
+  ModelInfo info;
+  std::string sha256, where;
+};
+
+RunModel open_model(const CommonOptions& common) {
+  RunModel m;
+  if (common.server.empty()) {
+    m.file = read_model_file(common.model, verified_models_dir());
+    m.info = m.file->info;
+    m.sha256 = m.file->sha256;
+    return m;
+  }
+  m.server = std::make_unique<serve::RemoteServer>(common.server, common.api_key);
+  const serve::RemoteServer::Model remote = m.server->model();
+  m.info = parse_model_info(remote.info_json, common.server + "/v1/model");
+  m.sha256 = remote.sha256;
+  m.where = common.server + " (" + remote.devices + ")";
+  return m;
+}
+
 }  // namespace
 
-int run_records(const CommonOptions& common, const std::function<RecordHandler&(const ModelInfo&)>& make_handler,
+int run_records(const CommonOptions& common, const std::function<MadeHandler(const ModelInfo&)>& make_handler,
                 std::istream* override_in) {
   const StopSignal& stop = install_stop_signals();
   check_output(common);  // before the model loads, and before anything is opened for writing
@@ -79,18 +104,26 @@ int run_records(const CommonOptions& common, const std::function<RecordHandler&(
     if (override_in || common.input == "-") throw Error("--shard needs -i FILE: a shard is a byte range of the input file");
     range = shard_range(common.input, shard);
   }
-  const ModelFile model = read_model_file(common.model, verified_models_dir());
-  RecordHandler& handler = make_handler(model.info);
-  const Layout layout = make_layout(common, model.info);
-  const Tokenizer tokenizer(model.spm_model);
-  const TextEncoder encoder(tokenizer, layout.recipe());
+  RunModel model = open_model(common);
+  const MadeHandler made = make_handler(model.info);
+  RecordHandler& handler = made.handler;
 
-  RunOutput output(common, describe_run(common, model), [&](std::string_view line) { handler.resumed(line); });
+  RunOutput output(common, describe_run(common, model.sha256), [&](std::string_view line) { handler.resumed(line); });
   const int kept_code = output.kept().errors ? 2 : 0;
   if (output.already_complete()) return kept_code;
 
   PipelineOptions pipeline = common.pipeline;
-  const Engines engines = load_engines(model, common.engine, layout, pipeline.limits, common.quiet);
+  std::optional<Layout> layout;
+  std::optional<Tokenizer> tokenizer;
+  std::optional<TextEncoder> encoder;
+  Engines engines;
+  if (model.file) {
+    layout.emplace(make_layout(common, model.info));
+    tokenizer.emplace(model.file->spm_model);
+    encoder.emplace(*tokenizer, layout->recipe());
+    engines = load_engines(*model.file, common.engine, *layout, pipeline.limits, common.quiet);
+    model.where = engines.where();
+  }
   if (stop.value()) return stopped_exit(stop.value(), output.kept().lines, output.to_file());
 
   RunInput input;
@@ -103,11 +136,14 @@ int run_records(const CommonOptions& common, const std::function<RecordHandler&(
   pipeline.stop = &stop;
   pipeline.journal = output.journal();
   if (common.output != "-") pipeline.output_name = common.output;
-  const Summary s = run_pipeline(*input.reader, out, handler, encoder, layout, engines.scorers(), pipeline,
-                                 [&](const Summary& s) { reporter.update(s); });
+  auto report = [&](const Summary& s) { reporter.update(s); };
+  const Summary s = model.server
+                        ? run_remote(*input.reader, out, handler, {*model.server, made.command, made.options_json},
+                                     pipeline, report)
+                        : run_pipeline(*input.reader, out, handler, *encoder, *layout, engines.scorers(), pipeline, report);
   const double seconds = reporter.seconds();
-  reporter.finish(s, engines.where());
-  if (!common.run_summary.empty()) write_run_summary(common, s, seconds, engines.where(), model.sha256);
+  reporter.finish(s, model.where);
+  if (!common.run_summary.empty()) write_run_summary(common, s, seconds, model.where, model.sha256);
   if (s.stopped_by) {
     out.flush();
     return stopped_exit(s.stopped_by, output.kept().lines + s.written, output.to_file());

@@ -12,9 +12,17 @@ namespace pairrm::cli {
 
 Layout make_layout(const CommonOptions& common, const ModelInfo& info);
 
-// Runs a record pipeline; `make_handler` gets the model's metadata (its template) first. With
-// override_in, records come from that stream instead of --input. Returns the exit code.
-int run_records(const CommonOptions& common, const std::function<RecordHandler&(const ModelInfo&)>& make_handler,
+// The subcommand's handler for a model, and its options as JSON (what --server sends).
+struct MadeHandler {
+  RecordHandler& handler;
+  std::string command;  // rank | compare | eval
+  std::string options_json;
+};
+
+// Runs a record pipeline (or, with --server, a remote run: run_remote.hpp); `make_handler` gets the
+// model's metadata (its template) first. With override_in, records come from that stream instead of
+// --input. Returns the exit code.
+int run_records(const CommonOptions& common, const std::function<MadeHandler(const ModelInfo&)>& make_handler,
                 std::istream* override_in = nullptr);
 
 }  // namespace pairrm::cli

@@ -38,6 +38,17 @@ void parse_reference(const std::string& text, RankOptions& rank) {
 void prepare_record_run(const CLI::App& app, CommonOptions& common) {
   settle_input(common);
   record_invocation(app, common);
+  if (!common.server.empty()) {
+    // The server runs the model: options about running one here would change nothing.
+    for (const char* name : {"--device", "--dtype", "--threads", "--max-batch-tokens", "--max-batch-pairs",
+                             "--window", "--source-max-length", "--candidate-max-length"}) {
+      if (app.get_option(name)->count() > 0) {
+        throw Error(std::string(name) + " applies to the model, which the server runs: not with --server");
+      }
+    }
+    install_stop_signals();
+    return;
+  }
   device_list(common.engine);  // a bad --device or --dtype is refused before any model work
   install_stop_signals();      // from here a SIGTERM stops cleanly, an export included
   common.model = resolve_model(common.model, common.quiet).path;

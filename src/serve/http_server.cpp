@@ -79,7 +79,8 @@ struct Endpoint {
   Made (*make)(const std::string&, const JobContext&);
 };
 constexpr Endpoint kJobs[] = {
-    {"/v1/rank", rank_job}, {"/v1/compare", compare_job}, {"/v1/rerank", rerank_job}, {"/get_reward", reward_job}};
+    {"/v1/rank", rank_job}, {"/v1/compare", compare_job}, {"/v1/rerank", rerank_job}, {"/get_reward", reward_job},
+    {"/v1/lines", lines_job}};
 constexpr const char* kGets[] = {"/health", "/metrics", "/v1/model"};
 
 std::string host_in_url(const std::string& host) {
@@ -92,6 +93,7 @@ class Server {
     http_.new_task_queue = [n = o.max_concurrent_requests + 16] { return new httplib::ThreadPool(n); };
     http_.set_payload_max_length(o.max_body_bytes);
     http_.set_keep_alive_timeout(o.keep_alive_seconds);
+    http_.set_keep_alive_max_count(std::size_t{1} << 30);  // not cpp-httplib's 5 requests per connection
     http_.set_tcp_nodelay(true);
     // Our own socket options: SO_REUSEADDR only (no SO_REUSEPORT: a second server on a port in use
     // must fail), and the listening socket remembered to raise its backlog once bound.
@@ -327,7 +329,7 @@ int run_server(const ServeOptions& options, const StopSignal& stop,
 
   // The drain: on the stop (or a failed pipeline), no new requests; those in flight finish, or get
   // a 503 once the shutdown timeout has passed; then the feed ends, and with it the pipeline.
-  std::atomic<bool> failed{false};
+  std::atomic<bool> failed{false}, timed_out{false};
   std::thread watcher([&] {
     while (!stop.value() && !failed) {
       pollfd p{stop.fd(), POLLIN, 0};
@@ -336,6 +338,7 @@ int run_server(const ServeOptions& options, const StopSignal& stop,
     server.drain();
     server.stop();
     if (!failed && !closed.wait_for(options.shutdown_timeout)) {
+      timed_out = true;
       std::fprintf(stderr, "pairrm: %zu requests still in flight after --shutdown-timeout %gs: answered 503\n",
                    runner.in_flight(), options.shutdown_timeout);
       runner.cancel_all(error_reply(503, "the server stopped before this request was done (--shutdown-timeout)"));
@@ -361,7 +364,7 @@ int run_server(const ServeOptions& options, const StopSignal& stop,
   }
   watcher.join();
   listener.join();
-  std::fprintf(stderr, "pairrm: stopped (signal %d); every request in flight was answered\n", stop.value());
+  if (!timed_out) std::fprintf(stderr, "pairrm: stopped (signal %d); every request in flight was answered\n", stop.value());
   return 0;
 }
 

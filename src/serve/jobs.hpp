@@ -28,6 +28,8 @@ struct Job {
   std::vector<std::string> lines;  // one record each, in the request's order
   // The single form: a bad record is the request's 400 (its error, located), not a result.
   bool single = false;
+  // Outputs extend each record's own line (the CLI's output), not just its "id".
+  bool keep_raw = false;
   // Each record's output (its handler's finish(), or its error record) in order -> the reply.
   std::function<Reply(std::vector<std::string>& outputs, const std::vector<bool>& is_error)> respond;
 };
@@ -37,6 +39,7 @@ Made rank_job(const std::string& body, const JobContext& context);
 Made compare_job(const std::string& body, const JobContext& context);
 Made rerank_job(const std::string& body, const JobContext& context);
 Made reward_job(const std::string& body, const JobContext& context);
+Made lines_job(const std::string& body, const JobContext& context);
 
 // The results of a batch form: {"results": [output, ...]}; of the single form: the one output.
 Reply batch_reply(std::vector<std::string>& outputs);

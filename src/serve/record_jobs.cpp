@@ -74,8 +74,12 @@ Made rank_job(const std::string& text, const JobContext& context) {
                     body.get("seed", seed), body.get("top_k", top_k), body.get("matrix", matrix), read_reference(body, o)}) {
     if (f) return std::move(*f);
   }
+  if (top_k && *top_k == 0) return error_reply(400, "expected a whole number of at least 1", "top_k");
   Job job;
   if (auto f = record_lines(body, "records", job)) return std::move(*f);
+  if (!job.single && body.has("reference_text")) {
+    return error_reply(400, "in the batch form, give reference_text in each record", "reference_text");
+  }
   // A reference text: the field "reference_text" of each record (of every record in a batch).
   const bool by_text = job.single ? body.has("reference_text")
                                   : !job.lines.empty() && raw_member_value(job.lines.front(), "reference_text");
@@ -106,7 +110,7 @@ Made rank_job(const std::string& text, const JobContext& context) {
     if (n > o.max_candidates) {
       return error_reply(422,
                          fmt::format("{} candidates, over the server's --max-candidates {} (full mode would run {} "
-                                     "pairs); use mode knockout or bubble, or split the request",
+                                     "pairs); split the request, or raise the server's limit",
                                      n, o.max_candidates, n * (n - 1)),
                          o.candidates_key);
     }

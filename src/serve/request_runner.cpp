@@ -67,7 +67,7 @@ std::optional<Reply> RequestRunner::run(Job job, const std::function<bool()>& go
     std::istringstream in(text);
     JsonlReader reader(in);
     for (std::size_t slot = 0; slot < job.lines.size() && reader.next(); ++slot) {
-      auto record = make_record(reader.line(), finish_base(reader.raw()),
+      auto record = make_record(reader.line(), job.keep_raw ? std::string(reader.raw()) : finish_base(reader.raw()),
                                 task_of_line(reader, request->handler(), "id"), encoder_, layout_);
       if (job.single && record->error) {
         return error_reply(400, record->error->message, record->error->field);

@@ -1,4 +1,4 @@
-// /v1/rerank: the shape Cohere, TEI, vLLM and Infinity share. The documents are ranked as `pairrm
+// /v1/rerank: Cohere's shape, which vLLM and Infinity serve too. The documents are ranked as `pairrm
 // rank` ranks candidates in full mode with max_logits, and each document's relevance_score is its
 // score there.
 #include <algorithm>

@@ -33,7 +33,14 @@ class RewardHandler : public RecordHandler {
   RankHandler rank_;
 };
 
-std::string record_line(const Exchange& e, const std::string& label) {
+// LLM-Blender's conversation format has no system turn: a template's default system prompt
+// (Qwen 2.5's, Llama 3.1's) is left out of the record for that template.
+std::string record_line(Exchange e, const std::string& label, Template templ) {
+  if (templ == Template::LlmBlender) {
+    e.conversation.erase(std::remove_if(e.conversation.begin(), e.conversation.end(),
+                                        [](const Turn& t) { return t.role == "system"; }),
+                         e.conversation.end());
+  }
   JsonWriter w;
   w.begin_object();
   if (e.conversation.size() == 1) {
@@ -78,7 +85,7 @@ Made reward_job(const std::string& text, const JobContext& context) {
     if (auto* why = std::get_if<std::string>(&split)) {
       return error_reply(422, "the query " + *why, fmt::format("query[{}]", i));
     }
-    job.lines.push_back(record_line(std::get<Exchange>(split), (*labels)[i]));
+    job.lines.push_back(record_line(std::move(std::get<Exchange>(split)), (*labels)[i], context.templ));
   }
   RankOptions o;
   o.templ = context.templ;

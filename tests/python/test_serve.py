@@ -359,3 +359,51 @@ def test_python_client_and_judge_against_a_live_server(servers, models):
                         return_scores=True)
     for p, r in zip(probs, ranked):
         assert abs(p - 1 / (1 + pow(2.718281828459045, r["scores"][1] - r["scores"][0]))) < 1e-6
+
+
+def test_the_cli_as_a_client_writes_what_the_local_run_writes(servers, models, tmp_path):
+    url, model = servers["pairrm"].url, models["pairrm"]
+    rng = random.Random(11)
+    ranks = rank_records(rng, 30)
+    ranks.insert(4, {"prompt": "no candidates here"})  # an error record, made on the client's side
+    compares = compare_records(rng, 12)
+    evals = [{"prompt": text(rng), "chosen": text(rng), "rejected": text(rng), "subset": f"s{i % 3}"} for i in range(15)]
+    for command, records, args in [("rank", ranks, ["--top-k", "2", "--matrix"]), ("rank", ranks, ["--mode", "knockout"]),
+                                   ("rank", ranks, ["--reference", "first"]), ("compare", compares, ["--order", "ab"]),
+                                   ("eval", evals, [])]:
+        local = run([command, "-m", model, *args], records, check=False)
+        remote = run([command, "--server", url, *args], records, check=False)
+        assert (remote.returncode, remote.stdout) == (local.returncode, local.stdout), (command, args, remote.stderr)
+        if command == "eval":
+            table = [[line for line in p.stderr.split("\n") if not line.startswith("pairrm:")] for p in (remote, local)]
+            assert table[0] == table[1] and len(table[0]) > 4  # the accuracy table
+    # one pair from flags
+    local = run(["compare", "-m", model, "--prompt", "p", "--a", "x", "--b", "y"])
+    assert run(["compare", "--server", url, "--prompt", "p", "--a", "x", "--b", "y"]).stdout == local.stdout
+    # resume and shards behave as in a local run
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in ranks))
+    want = run(["rank", "-m", model, "-i", str(src)], check=False).stdout
+    shards = [run(["rank", "--server", url, "-i", str(src), "--shard", f"{i}/3"], check=False).stdout for i in range(3)]
+    assert "".join(shards) == want
+    # a stop, then --resume: the first run reads a pipe that stays open, the second the whole file
+    fifo, out = tmp_path / "stream.jsonl", tmp_path / "out.jsonl"
+    os.mkfifo(fifo)
+    proc = subprocess.Popen([BIN, "rank", "--server", url, "-q", "-i", str(fifo), "-o", str(out)], stderr=subprocess.PIPE)
+    with open(fifo, "w") as w:
+        w.write("".join(src.read_text().split("\n")[i] + "\n" for i in range(10)))
+        w.flush()
+        deadline = time.time() + 60
+        while (not out.exists() or out.read_text().count("\n") < 10) and time.time() < deadline:
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 128 + signal.SIGTERM
+    os.remove(fifo)
+    fifo.write_text(src.read_text())
+    run(["rank", "--server", url, "-i", str(fifo), "-o", str(out), "--resume"], check=False)
+    assert out.read_text() == want
+    # options that only apply to a local model are refused
+    p = run(["rank", "--server", url, "--device", "cpu"], [], check=False)
+    assert p.returncode == 1 and "--device" in p.stderr
+    p = run(["rank", "--server", "http://127.0.0.1:1"], ranks[:1], check=False)
+    assert p.returncode == 1 and "127.0.0.1:1" in p.stderr
