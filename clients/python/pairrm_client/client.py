@@ -230,8 +230,13 @@ class Client:
                 body_records.append(rec)
             else:
                 raise TypeError(f"rank_many: record {i} must be a dict or a (prompt, candidates) pair")
+        opts = _options(options, _RANK_OPTIONS, "rank_many")
+        # The server reads a reference text from each record: one given here goes into every record.
+        if "reference_text" in opts:
+            shared = opts.pop("reference_text")
+            body_records = [{**r, "reference_text": r.get("reference_text", shared)} for r in body_records]
         payload: Dict[str, Any] = {"records": body_records}
-        payload.update(_options(options, _RANK_OPTIONS, "rank_many"))
+        payload.update(opts)
         if not body_records:
             return []
         results = self._get_list(self._request("POST", "/v1/rank", payload), "results", "/v1/rank")

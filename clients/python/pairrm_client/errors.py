@@ -10,7 +10,7 @@ class PairRMError(Exception):
     Attributes:
         status: the HTTP status code, or None when no HTTP answer came (see PairRMConnectionError).
         type: the server's error type ("invalid_request", "unauthorized", "too_large", "unprocessable",
-            "overloaded", "shutting_down", "internal", ...), or a client-side one: "invalid_response" (the
+            "overloaded", "unavailable", "internal", ...), or a client-side one: "invalid_response" (the
             body could not be read as the JSON expected), "http_error" (an error status without a JSON
             error body), "connection_error", "record_error" (one record of a batch was refused).
         message: the server's message, or the client's explanation.
