@@ -44,9 +44,10 @@ Subcommand add_serve(CLI::App& parent) {
   app->add_option("--max-concurrent-requests", o->max_concurrent_requests, "more in flight get 429 at once")
       ->capture_default_str()->check(at_least_one());
   app->add_option("--max-body-bytes", o->max_body_bytes, "larger bodies get 413 (units: KiB, MiB, ...)")
-      ->transform(CLI::AsSizeValue(false))->default_str("8MiB");
-  app->add_option("--max-inflight-bytes", o->max_inflight_bytes, "request bodies in flight; past it, 429")
-      ->transform(CLI::AsSizeValue(false))->default_str("256MiB");
+      ->transform(CLI::AsSizeValue(false))->default_str(std::to_string(o->max_body_bytes >> 20) + "MiB");
+  app->add_option("--max-inflight-bytes", o->max_inflight_bytes,
+                  "request bodies in flight (parsing takes ~15x their size at its peak); past it, 429")
+      ->transform(CLI::AsSizeValue(false))->default_str(std::to_string(o->max_inflight_bytes >> 20) + "MiB");
   app->add_option("--max-candidates", o->max_candidates, "a record with more candidates: 422 (in a batch, its error)")
       ->capture_default_str()->check(at_least_one());
   app->add_option("--shutdown-timeout", o->shutdown_timeout, "seconds a SIGTERM waits for requests in flight")

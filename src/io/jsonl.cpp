@@ -234,6 +234,12 @@ Result<JsonObject> JsonlReader::parsed() {
     return InputError{line_, "", fmt::format("a line of {} bytes; lines over {} bytes are refused (--max-line-bytes)",
                                              line_bytes_, max_line_bytes_)};
   }
+  // simdjson's DOM takes some 14 bytes per input byte (tape, indexes, strings) and keeps its
+  // capacity: after a very long line, give that back rather than hold it for the rest of the run.
+  constexpr std::size_t kKeptCapacity = std::size_t{4} << 20;
+  if (parsed_->parser.capacity() > kKeptCapacity && raw_.size() < kKeptCapacity) {
+    if (parsed_->parser.allocate(kKeptCapacity)) throw Error("out of memory for the JSON parser");
+  }
   parsed_->buffer = simdjson::padded_string(raw_);
   auto doc = parsed_->parser.parse(parsed_->buffer);
   if (doc.error() == simdjson::NUMBER_ERROR ||

@@ -291,6 +291,38 @@ def test_over_the_concurrency_limit_is_429_at_once(models):
         assert s.stop() == 0
 
 
+def test_over_the_inflight_bytes_limit_is_429_and_one_request_always_gets_in(models):
+    s = Server(models["pairrm"], "--max-inflight-bytes", "1KiB")
+    try:
+        big = slow_rank()
+        assert len(json.dumps(big)) > 1024
+        slow = threading.Thread(target=lambda: big.update(answer=call(s.url, "/v1/rank", dict(big))))
+        slow.start()
+        deadline = time.time() + 30
+        while metric(s.url, "pairrm_requests_in_flight") < 1 and time.time() < deadline:
+            time.sleep(0.01)
+        status, err = call(s.url, "/v1/compare", {"prompt": "p" * 200, "a": "x", "b": "y"})
+        assert status == 429 and "--max-inflight-bytes" in err["error"]
+        slow.join()
+        assert big["answer"][0] == 200  # alone in flight, it was let in though over the limit
+    finally:
+        assert s.stop() == 0
+
+
+def test_a_drain_that_runs_out_of_time_answers_503_and_exits_0(models):
+    s = Server(models["pairrm"], "--shutdown-timeout", "0.2")
+    result = {}
+    slow = threading.Thread(target=lambda: result.update(r=call(s.url, "/v1/rank", slow_rank(60))))
+    slow.start()
+    deadline = time.time() + 30
+    while metric(s.url, "pairrm_requests_in_flight") < 1 and time.time() < deadline:
+        time.sleep(0.01)
+    s.proc.send_signal(signal.SIGTERM)
+    slow.join()
+    assert result["r"][0] == 503 and "--shutdown-timeout" in result["r"][1]["error"]
+    assert s.proc.wait(timeout=60) == 0
+
+
 def test_a_client_that_leaves_has_its_pairs_dropped(models):
     s = Server(models["pairrm"])
     try:
@@ -335,6 +367,9 @@ def test_port_in_use_and_bad_model_exit_1(models, tmp_path):
         assert p.returncode == 1 and f"127.0.0.1:{s.port}" in p.stderr and "in use" in p.stderr
     finally:
         assert s.stop() == 0
+    p = subprocess.run([BIN, "serve", "-m", models["pairrm"], "--host", "203.0.113.7", "--port", "0"],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 1 and "203.0.113.7" in p.stderr  # not an address of this machine
     bad = tmp_path / "bad.pairrm"
     bad.write_bytes(b"not a model")
     p = subprocess.run([BIN, "serve", "-m", str(bad), "--port", "0"], capture_output=True, text=True, timeout=60)
