@@ -33,7 +33,7 @@ std::string read_text_file(const std::string& path, const char* what) {
 }  // namespace
 
 Template template_of(const ModelInfo& info) {
-  return info.recipe.template_name == "better-pairrm" ? Template::BetterPairRM : Template::LlmBlender;
+  return template_named(info.recipe.template_name);
 }
 
 namespace {

@@ -71,11 +71,13 @@ int stopped_exit(int signal, std::size_t lines, bool to_file) {
 struct RunModel {
   std::optional<ModelFile> file;
   std::unique_ptr<serve::RemoteServer> server;
+  std::size_t server_max_body = 0;
   ModelInfo info;
   std::string sha256, where;
 };
 
-RunModel open_model(const CommonOptions& common) {
+// Empty when a stop came first (the server's answer was cut short).
+std::optional<RunModel> open_model(const CommonOptions& common, const StopSignal& stop) {
   RunModel m;
   if (common.server.empty()) {
     m.file = read_model_file(common.model, verified_models_dir());
@@ -83,11 +85,13 @@ RunModel open_model(const CommonOptions& common) {
     m.sha256 = m.file->sha256;
     return m;
   }
-  m.server = std::make_unique<serve::RemoteServer>(common.server, common.api_key);
-  const serve::RemoteServer::Model remote = m.server->model();
-  m.info = parse_model_info(remote.info_json, common.server + "/v1/model");
-  m.sha256 = remote.sha256;
-  m.where = common.server + " (" + remote.devices + ")";
+  m.server = std::make_unique<serve::RemoteServer>(common.server, common.api_key, &stop);
+  const auto remote = m.server->model();
+  if (!remote) return std::nullopt;
+  m.info = parse_model_info(remote->info_json, common.server + "/v1/model");
+  m.sha256 = remote->sha256;
+  m.where = common.server + " (" + remote->devices + ")";
+  m.server_max_body = remote->max_body_bytes;
   return m;
 }
 
@@ -104,7 +108,9 @@ int run_records(const CommonOptions& common, const std::function<MadeHandler(con
     if (override_in || common.input == "-") throw Error("--shard needs -i FILE: a shard is a byte range of the input file");
     range = shard_range(common.input, shard);
   }
-  RunModel model = open_model(common);
+  auto opened = open_model(common, stop);
+  if (!opened) return stopped_exit(stop.value(), 0, false);
+  RunModel& model = *opened;
   const MadeHandler made = make_handler(model.info);
   RecordHandler& handler = made.handler;
 
@@ -138,7 +144,8 @@ int run_records(const CommonOptions& common, const std::function<MadeHandler(con
   if (common.output != "-") pipeline.output_name = common.output;
   auto report = [&](const Summary& s) { reporter.update(s); };
   const Summary s = model.server
-                        ? run_remote(*input.reader, out, handler, {*model.server, made.command, made.options_json},
+                        ? run_remote(*input.reader, out, handler,
+                                     {*model.server, made.command, made.options_json, model.server_max_body},
                                      pipeline, report)
                         : run_pipeline(*input.reader, out, handler, *encoder, *layout, engines.scorers(), pipeline, report);
   const double seconds = reporter.seconds();

@@ -18,6 +18,7 @@ struct RemoteRun {
   serve::RemoteServer& server;
   std::string command;       // rank | compare | eval
   std::string options_json;  // the handler's options (tasks/options_json.hpp)
+  std::size_t max_body_bytes;  // the server's
 };
 
 // Like run_pipeline: one output line per input line, in order, flushed as they are answered (a

@@ -5,6 +5,7 @@
 #include <list>
 #include <mutex>
 #include <thread>
+#include <unordered_set>
 
 #include "pairrm/pipeline/record_source.hpp"
 #include "pairrm/pipeline/wave.hpp"
@@ -130,14 +131,19 @@ class Driver {
 
   bool stopped() const { return options_.stop && options_.stop->value(); }
 
-  // The pairs of records whose owner gave up leave before a wave is cut; then the records.
+  // The pairs of records whose owner gave up leave before a wave is cut; then the records. Each
+  // owner is asked once: it may give up (another thread) while this runs.
   void drop_cancelled() {
     if (owned_.empty()) return;
-    auto gone = [](const Record& r) { return r.owner->cancelled(); };
+    std::unordered_set<const Record*> gone;
+    for (const auto& r : owned_) {
+      if (r->owner->cancelled()) gone.insert(r.get());
+    }
+    if (gone.empty()) return;
     pending_.erase(std::remove_if(pending_.begin(), pending_.end(),
-                                  [&](const PairJob& j) { return j.record->owner && gone(*j.record); }),
+                                  [&](const PairJob& j) { return gone.count(j.record) > 0; }),
                    pending_.end());
-    owned_.remove_if([&](const std::unique_ptr<Record>& r) { return gone(*r); });
+    owned_.remove_if([&](const std::unique_ptr<Record>& r) { return gone.count(r.get()) > 0; });
   }
 
   // Owned records go to their owners as soon as they are done, in any order.

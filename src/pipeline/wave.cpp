@@ -1,6 +1,7 @@
 #include "pairrm/pipeline/wave.hpp"
 
 #include <algorithm>
+#include <functional>
 
 namespace pairrm {
 
@@ -50,7 +51,11 @@ void Wave::apply() const {
 std::vector<Record*> Wave::records() const {
   std::vector<Record*> out;
   for (const PairJob& j : jobs_) out.push_back(j.record);
-  std::sort(out.begin(), out.end(), [](const Record* a, const Record* b) { return a->line < b->line; });
+  // Input order; a request's records (the server's) number their lines from 1 each, so equal lines
+  // are told apart by address, which keeps each record's jobs together for unique().
+  std::sort(out.begin(), out.end(), [](const Record* a, const Record* b) {
+    return a->line != b->line ? a->line < b->line : std::less<const Record*>()(a, b);
+  });
   out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
 }

@@ -89,6 +89,19 @@ std::optional<std::size_t> Body::array_size(std::string_view key) const {
   return a.size();
 }
 
+Failure Body::get(std::string_view key, std::vector<std::size_t>& out) const {
+  simdjson::dom::element e;
+  if (doc_->object.at_key(key).get(e)) return std::nullopt;
+  simdjson::dom::array a;
+  if (e.get(a)) return wrong(key, "a list of whole numbers");
+  for (simdjson::dom::element x : a) {
+    uint64_t v = 0;
+    if (x.get(v)) return wrong(key, "a list of whole numbers");
+    out.push_back(static_cast<std::size_t>(v));
+  }
+  return std::nullopt;
+}
+
 std::string Body::as_line() const {
   // The text's own bytes (numbers as the client wrote them), whitespace outside strings removed.
   std::string out(doc_->text.size(), '\0');

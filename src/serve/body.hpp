@@ -34,6 +34,8 @@ class Body {
   Failure get(std::string_view key, std::optional<std::string>& out) const;
   Failure get(std::string_view key, std::optional<uint64_t>& out) const;
   Failure get(std::string_view key, std::optional<bool>& out) const;
+  // A list of whole numbers; absent leaves `out` as it is.
+  Failure get(std::string_view key, std::vector<std::size_t>& out) const;
   // A list of strings (null entries refused); absent stays nullopt.
   Failure get(std::string_view key, std::optional<std::vector<std::string>>& out) const;
   // One of a table's names.

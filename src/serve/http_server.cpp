@@ -17,6 +17,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <thread>
@@ -136,7 +137,7 @@ class Server {
     model_ = &model;
     runner_ = &runner;
     feed_ = &feed;
-    context_.templ = model.file.info.recipe.template_name == "better-pairrm" ? Template::BetterPairRM : Template::LlmBlender;
+    context_.templ = template_named(model.file.info.recipe.template_name);
     context_.max_candidates = options_.max_candidates;
     phase_ = Phase::Ready;
   }
@@ -145,12 +146,17 @@ class Server {
 
  private:
   void routes() {
+    // The body is read here, not by cpp-httplib: 0.11 applies --max-body-bytes to a Content-Length
+    // only, not to a chunked or compressed body.
     for (const Endpoint& e : kJobs) {
-      http_.Post(e.path, [this, e](const httplib::Request& req, httplib::Response& res) { job(req, res, e); });
+      http_.Post(e.path, [this, e](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& read) {
+        job(req, res, read, e);
+      });
       wrong_methods(e.path, "POST");
     }
     http_.Get("/health", [this](const httplib::Request&, httplib::Response& res) { health(res); });
-    http_.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+    http_.Get("/metrics", [this](const httplib::Request& req, httplib::Response& res) {
+      if (refused(req, res)) return;
       Gauges g;
       g.ready = phase_ == Phase::Ready;
       g.requests_in_flight = runner_ ? runner_->in_flight() : 0;
@@ -158,15 +164,11 @@ class Server {
       g.inflight_bytes = admission_.bytes();
       res.set_content(metrics_.text(g), "text/plain; version=0.0.4");
     });
-    http_.Get("/v1/model", [this](const httplib::Request&, httplib::Response& res) { model(res); });
+    http_.Get("/v1/model", [this](const httplib::Request& req, httplib::Response& res) {
+      if (!refused(req, res)) model(res);
+    });
     for (const char* path : kGets) wrong_methods(path, "GET");
 
-    http_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-      if (options_.api_key.empty() || req.path == "/health" || authorized(req)) return httplib::Server::HandlerResponse::Unhandled;
-      send(res, error_reply(401, "missing or wrong API key: send \"Authorization: Bearer KEY\""));
-      res.set_header("WWW-Authenticate", "Bearer");
-      return httplib::Server::HandlerResponse::Handled;
-    });
     // Whatever cpp-httplib answers on its own (no route, a body over the limit, a broken request)
     // gets a JSON body too.
     http_.set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
@@ -201,6 +203,15 @@ class Server {
     http_.Patch(path, refuse);
   }
 
+  // With --api-key: a 401 unless the request carries it (checked in each handler, once the body is
+  // read, so that a refused request leaves nothing unread on a kept-alive connection).
+  bool refused(const httplib::Request& req, httplib::Response& res) const {
+    if (options_.api_key.empty() || authorized(req)) return false;
+    send(res, error_reply(401, "missing or wrong API key: send \"Authorization: Bearer KEY\""));
+    res.set_header("WWW-Authenticate", "Bearer");
+    return true;
+  }
+
   bool authorized(const httplib::Request& req) const {
     const std::string expected = "Bearer " + options_.api_key;
     const std::string given = req.get_header_value("Authorization");
@@ -226,30 +237,45 @@ class Server {
   }
 
   void model(httplib::Response& res) {
-    if (phase_ != Phase::Ready) return send(res, error_reply(503, "the model is loading"));
+    if (phase_ != Phase::Ready) {
+      return send(res, error_reply(503, phase_ == Phase::Loading ? "the model is loading" : "the server is shutting down"));
+    }
     JsonWriter w(true);
-    w.field("sha256", model_->file.sha256).field("devices", model_->where);
-    send(res, {200, extend_object(model_->file.info.json, w, {"sha256", "devices"})});
+    w.field("sha256", model_->file.sha256).field("devices", model_->where).field("max_body_bytes", options_.max_body_bytes);
+    send(res, {200, extend_object(model_->file.info.json, w, {"sha256", "devices", "max_body_bytes"})});
   }
 
-  void job(const httplib::Request& req, httplib::Response& res, const Endpoint& e) {
+  void job(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& read, const Endpoint& e) {
     const auto started = Clock::now();
-    const Reply reply = answer(req, e);
+    std::string body;
+    bool over = false;
+    const bool read_whole = read([&](const char* data, std::size_t n) {
+      over = over || body.size() + n > options_.max_body_bytes;
+      if (!over) body.append(data, n);
+      return !over;
+    });
+    // cpp-httplib refuses a Content-Length over the limit itself (the read fails, nothing kept).
+    over = over || (!read_whole && req.get_header_value<uint64_t>("Content-Length") > options_.max_body_bytes);
+    if (refused(req, res)) return;
+    const Reply reply = over ? error_reply(413, fmt::format("the body is over the server's --max-body-bytes {}",
+                                                            options_.max_body_bytes))
+                         : !read_whole ? error_reply(400, "the request body could not be read")
+                                       : answer(req, body, e);
     send(res, reply);
     metrics_.request(e.path, reply.status, std::chrono::duration<double>(Clock::now() - started).count());
   }
 
-  Reply answer(const httplib::Request& req, const Endpoint& e) {
+  Reply answer(const httplib::Request& req, const std::string& body, const Endpoint& e) {
     if (phase_ == Phase::Loading) return error_reply(503, "the model is loading; retry when GET /health says ok");
     if (phase_ == Phase::Draining) return error_reply(503, "the server is shutting down");
-    const std::size_t bytes = req.body.size();
+    const std::size_t bytes = body.size();
     if (std::string why = admission_.enter(bytes); !why.empty()) return error_reply(429, why);
     struct Leave {
       Admission& a;
       std::size_t n;
       ~Leave() { a.leave(n); }
     } leave{admission_, bytes};
-    Made made = e.make(req.body, context_);
+    Made made = e.make(body, context_);
     if (auto* refused = std::get_if<Reply>(&made)) return std::move(*refused);
     ClientWatch watch(req.remote_addr, req.remote_port, req.local_port);
     auto reply = runner_->run(std::move(std::get<Job>(made)), [&] { return watch.gone(); });
@@ -342,6 +368,12 @@ int run_server(const ServeOptions& options, const StopSignal& stop,
       std::fprintf(stderr, "pairrm: %zu requests still in flight after --shutdown-timeout %gs: answered 503\n",
                    runner.in_flight(), options.shutdown_timeout);
       runner.cancel_all(error_reply(503, "the server stopped before this request was done (--shutdown-timeout)"));
+      // A connection still sending its request holds its thread until cpp-httplib's read timeout.
+      if (!closed.wait_for(options.keep_alive_seconds + 10.0)) {
+        std::fprintf(stderr, "pairrm: connections still open after the shutdown timeout; exiting\n");
+        std::fflush(stderr);
+        std::_Exit(0);
+      }
     }
     closed.wait();
     feed.close();

@@ -11,6 +11,7 @@
 #include <variant>
 #include <vector>
 
+#include "pairrm/tasks/rank.hpp"
 #include "pairrm/tasks/task.hpp"
 #include "pairrm/text/conversation.hpp"
 #include "reply.hpp"
@@ -20,7 +21,7 @@ namespace pairrm::serve {
 // What the makers need to know of the server.
 struct JobContext {
   Template templ = Template::LlmBlender;  // the model's
-  std::size_t max_candidates = 1000;
+  std::size_t max_candidates = RankOptions{}.max_candidates;
 };
 
 struct Job {
@@ -30,6 +31,8 @@ struct Job {
   bool single = false;
   // Outputs extend each record's own line (the CLI's output), not just its "id".
   bool keep_raw = false;
+  // Each line's number in its input (else its place in the request, from 1): error records name it.
+  std::vector<std::size_t> line_numbers;
   // Each record's output (its handler's finish(), or its error record) in order -> the reply.
   std::function<Reply(std::vector<std::string>& outputs, const std::vector<bool>& is_error)> respond;
 };

@@ -3,6 +3,9 @@
 // output line exactly as the subcommand would write it locally (the input record extended), as
 // JSON strings: {"lines": ["...", ...]}. The client checks its lines first (the same task step),
 // so error records, which name input line numbers, are made on its side.
+#include <algorithm>
+#include <type_traits>
+
 #include "body.hpp"
 #include "jobs.hpp"
 #include "pairrm/io/json_writer.hpp"
@@ -16,6 +19,7 @@ std::unique_ptr<RecordHandler> handler_from(const std::string& options, const Jo
   Options o;
   options_from_json(options, o);
   o.templ = context.templ;
+  if constexpr (std::is_same_v<Options, RankOptions>) o.max_candidates = std::min(o.max_candidates, context.max_candidates);
   return std::make_unique<Handler>(std::move(o));
 }
 }  // namespace
@@ -26,10 +30,17 @@ Made lines_job(const std::string& text, const JobContext& context) {
   const Body& body = std::get<Body>(parsed);
   std::optional<std::string> command, options;
   std::optional<std::vector<std::string>> lines;
-  for (Failure f : {body.get("command", command), body.get("options", options), body.get("lines", lines)}) {
-    if (f) return std::move(*f);
-  }
+  if (auto f = body.get("command", command)) return std::move(*f);
+  if (auto f = body.get("options", options)) return std::move(*f);
+  if (auto f = body.get("lines", lines)) return std::move(*f);
   if (!lines) return error_reply(400, "missing: the input lines", "lines");
+  std::vector<std::size_t> numbers;
+  if (body.has("line_numbers")) {
+    if (auto f = body.get("line_numbers", numbers)) return std::move(*f);
+    if (numbers.size() != lines->size() || std::count(numbers.begin(), numbers.end(), 0)) {
+      return error_reply(400, "expected one line number (from 1) per line", "line_numbers");
+    }
+  }
   Job job;
   try {
     const std::string o = options.value_or("{}");
@@ -46,11 +57,16 @@ Made lines_job(const std::string& text, const JobContext& context) {
     return error_reply(400, e.what(), "options");
   }
   job.lines = std::move(*lines);
+  job.line_numbers = std::move(numbers);
   job.keep_raw = true;
-  job.respond = [](std::vector<std::string>& outputs, const std::vector<bool>&) {
+  job.respond = [](std::vector<std::string>& outputs, const std::vector<bool>& is_error) {
     JsonWriter w;
     w.begin_object().key("lines").begin_array();
     for (const std::string& line : outputs) w.value(line);
+    w.end_array().key("errors").begin_array();  // the places of error records (the server's limits)
+    for (std::size_t i = 0; i < is_error.size(); ++i) {
+      if (is_error[i]) w.value(i);
+    }
     return Reply{200, w.end_array().end_object().str()};
   };
   return job;

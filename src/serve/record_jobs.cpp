@@ -70,10 +70,12 @@ Made rank_job(const std::string& text, const JobContext& context) {
   std::optional<Aggregate> aggregate;
   std::optional<uint64_t> seed, top_k;
   std::optional<bool> matrix;
-  for (Failure f : {body.get("mode", mode, kRankModes), body.get("aggregate", aggregate, kAggregates),
-                    body.get("seed", seed), body.get("top_k", top_k), body.get("matrix", matrix), read_reference(body, o)}) {
-    if (f) return std::move(*f);
-  }
+  if (auto f = body.get("mode", mode, kRankModes)) return std::move(*f);
+  if (auto f = body.get("aggregate", aggregate, kAggregates)) return std::move(*f);
+  if (auto f = body.get("seed", seed)) return std::move(*f);
+  if (auto f = body.get("top_k", top_k)) return std::move(*f);
+  if (auto f = body.get("matrix", matrix)) return std::move(*f);
+  if (auto f = read_reference(body, o)) return std::move(*f);
   if (top_k && *top_k == 0) return error_reply(400, "expected a whole number of at least 1", "top_k");
   Job job;
   if (auto f = record_lines(body, "records", job)) return std::move(*f);
@@ -84,6 +86,12 @@ Made rank_job(const std::string& text, const JobContext& context) {
   const bool by_text = job.single ? body.has("reference_text")
                                   : !job.lines.empty() && raw_member_value(job.lines.front(), "reference_text");
   if (by_text) o.reference_key = "reference_text";
+  for (std::size_t i = 1; !job.single && i < job.lines.size(); ++i) {
+    if (raw_member_value(job.lines[i], "reference_text").has_value() != by_text) {
+      return error_reply(400, "give reference_text in every record of the batch or in none",
+                         fmt::format("records[{}].reference_text", i));
+    }
+  }
   // The CLI's rules: an option that would change nothing is refused.
   if (by_text && o.reference != ReferenceChoice::None) {
     return error_reply(400, "give reference or reference_text, not both", "reference");

@@ -1,5 +1,10 @@
 #include "remote.hpp"
 
+#include <fcntl.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
 #include <thread>
 
@@ -15,7 +20,10 @@ namespace pairrm::serve {
 struct RemoteServer::Impl {
   std::string url;
   httplib::Client client;
-  Impl(const std::string& u, const std::string& api_key) : url(u), client(u) {
+  const StopSignal* stop;
+  int wake[2] = {-1, -1};  // ends the stop watcher of a call that returned
+  Impl(const std::string& u, const std::string& api_key, const StopSignal* s) : url(u), client(u), stop(s) {
+    if (stop && pipe2(wake, O_CLOEXEC) != 0) throw Error("cannot make a pipe (too many open files?)");
     client.set_connection_timeout(10);
     client.set_read_timeout(600);  // a batch of long records on a busy server
     client.set_write_timeout(600);
@@ -24,18 +32,52 @@ struct RemoteServer::Impl {
     if (!api_key.empty()) client.set_bearer_token_auth(api_key);
   }
 
-  // The body of a 200, or Error naming the URL, the status and the server's message.
-  std::string exchange(const std::string& method, const std::string& path, const std::string& body = {}) {
+  ~Impl() {
+    for (int fd : wake) {
+      if (fd >= 0) close(fd);
+    }
+  }
+
+  bool stopped() const { return stop && stop->value(); }
+
+  // One call; a stop requested meanwhile cuts the connection (cpp-httplib's client blocks).
+  httplib::Result call(const std::string& method, const std::string& path, const std::string& body) {
+    if (!stop) return method == "GET" ? client.Get(path) : client.Post(path, body, "application/json");
+    std::thread watcher([this] {
+      pollfd fds[2] = {{stop->fd(), POLLIN, 0}, {wake[0], POLLIN, 0}};
+      while (poll(fds, 2, -1) < 0 && errno == EINTR) {
+      }
+      if (fds[0].revents & POLLIN) client.stop();
+    });
+    auto res = method == "GET" ? client.Get(path) : client.Post(path, body, "application/json");
+    const char byte = 0;
+    (void)!write(wake[1], &byte, 1);
+    watcher.join();
+    char drain;
+    (void)!read(wake[0], &drain, 1);
+    return res;
+  }
+
+  // The body of a 200; nullopt when stopped; else Error naming the URL, the status and the server's
+  // message.
+  std::optional<std::string> exchange(const std::string& method, const std::string& path, const std::string& body = {}) {
     const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     while (true) {
-      auto res = method == "GET" ? client.Get(path) : client.Post(path, body, "application/json");
+      if (stopped()) return std::nullopt;
+      auto res = call(method, path, body);
+      if (stopped()) return std::nullopt;
       if (!res) {
         throw Error(fmt::format("{}{}: {} (is `pairrm serve` running there? --server, PAIRRM_SERVER)", url, path,
                                 httplib::to_string(res.error())));
       }
       if (res->status == 200) return std::move(res->body);
       if ((res->status == 429 || res->status == 503) && std::chrono::steady_clock::now() < give_up) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        if (stop) {
+          pollfd p{stop->fd(), POLLIN, 0};
+          poll(&p, 1, 200);
+        } else {
+          std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        }
         continue;
       }
       std::string message = res->body;
@@ -47,45 +89,60 @@ struct RemoteServer::Impl {
   }
 };
 
-RemoteServer::RemoteServer(const std::string& url, const std::string& api_key) {
+RemoteServer::RemoteServer(const std::string& url, const std::string& api_key, const StopSignal* stop) {
   if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
     throw Error("--server " + url + ": expected a URL such as http://127.0.0.1:8080");
   }
   std::string base = url;
   while (!base.empty() && base.back() == '/') base.pop_back();
-  impl_ = std::make_unique<Impl>(base, api_key);
+  impl_ = std::make_unique<Impl>(base, api_key, stop);
   if (!impl_->client.is_valid()) throw Error("--server " + url + ": expected a URL such as http://127.0.0.1:8080");
 }
 
 RemoteServer::~RemoteServer() = default;
 
-RemoteServer::Model RemoteServer::model() {
+std::optional<RemoteServer::Model> RemoteServer::model() {
   Model m;
-  m.info_json = impl_->exchange("GET", "/v1/model");
+  auto answer = impl_->exchange("GET", "/v1/model");
+  if (!answer) return std::nullopt;
+  m.info_json = std::move(*answer);
   simdjson::dom::parser parser;
   simdjson::dom::object o;
   if (parser.parse(m.info_json).get(o)) throw Error(impl_->url + "/v1/model: the answer is not a JSON object");
   std::string_view s;
   if (!o["sha256"].get(s)) m.sha256 = std::string(s);
   if (!o["devices"].get(s)) m.devices = std::string(s);
+  uint64_t limit = 0;
+  if (!o["max_body_bytes"].get(limit)) m.max_body_bytes = limit;
   return m;
 }
 
-std::vector<std::string> RemoteServer::lines(const std::string& command, const std::string& options_json,
-                                             const std::vector<std::string>& lines) {
+std::optional<RemoteServer::Answered> RemoteServer::lines(const std::string& command, const std::string& options_json,
+                                                            const std::vector<std::string>& lines,
+                                                            const std::vector<std::size_t>& line_numbers) {
   JsonWriter w;
   w.begin_object().field("command", command).field("options", options_json).key("lines").values(lines);
-  const std::string answer = impl_->exchange("POST", "/v1/lines", w.end_object().str());
+  w.key("line_numbers").values(line_numbers);
+  const auto answer = impl_->exchange("POST", "/v1/lines", w.end_object().str());
+  if (!answer) return std::nullopt;
   simdjson::dom::parser parser;
   simdjson::dom::array a;
-  if (parser.parse(answer)["lines"].get(a) || a.size() != lines.size()) {
+  if (parser.parse(*answer)["lines"].get(a) || a.size() != lines.size()) {
     throw Error(impl_->url + "/v1/lines: the answer does not hold one line per input line");
   }
-  std::vector<std::string> out;
+  Answered out;
   for (simdjson::dom::element e : a) {
     std::string_view line;
     if (e.get(line)) throw Error(impl_->url + "/v1/lines: the answer does not hold one line per input line");
-    out.emplace_back(line);
+    out.lines.emplace_back(line);
+  }
+  out.is_error.assign(out.lines.size(), false);
+  simdjson::dom::array errors;
+  if (!parser.parse(*answer)["errors"].get(errors)) {
+    for (simdjson::dom::element e : errors) {
+      uint64_t i = 0;
+      if (!e.get(i) && i < out.is_error.size()) out.is_error[i] = true;
+    }
   }
   return out;
 }

@@ -66,7 +66,9 @@ std::optional<Reply> RequestRunner::run(Job job, const std::function<bool()>& go
     for (const std::string& line : job.lines) text += line + '\n';
     std::istringstream in(text);
     JsonlReader reader(in);
-    for (std::size_t slot = 0; slot < job.lines.size() && reader.next(); ++slot) {
+    for (std::size_t slot = 0; slot < job.lines.size(); ++slot) {
+      if (!job.line_numbers.empty()) reader.number_next(job.line_numbers[slot]);
+      if (!reader.next()) break;
       auto record = make_record(reader.line(), job.keep_raw ? std::string(reader.raw()) : finish_base(reader.raw()),
                                 task_of_line(reader, request->handler(), "id"), encoder_, layout_);
       if (job.single && record->error) {

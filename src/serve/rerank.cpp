@@ -52,10 +52,9 @@ Made rerank_job(const std::string& text, const JobContext& context) {
   std::optional<uint64_t> top_n;
   std::optional<bool> return_documents;
   std::optional<std::vector<std::string>> documents;
-  for (Failure f : {body.get("top_n", top_n), body.get("return_documents", return_documents),
-                    body.get("documents", documents)}) {
-    if (f) return std::move(*f);
-  }
+  if (auto f = body.get("top_n", top_n)) return std::move(*f);
+  if (auto f = body.get("return_documents", return_documents)) return std::move(*f);
+  if (auto f = body.get("documents", documents)) return std::move(*f);
   if (!body.has("query")) return error_reply(400, "missing: the query to rank the documents for", "query");
   if (!documents) return error_reply(400, "missing: the documents to rank", "documents");
   if (documents->size() > context.max_candidates) {

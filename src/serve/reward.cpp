@@ -4,6 +4,7 @@
 // --reference-key`).
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 
 #include <fmt/format.h>
 
@@ -61,9 +62,8 @@ Made reward_job(const std::string& text, const JobContext& context) {
   if (auto* r = std::get_if<Reply>(&parsed)) return std::move(*r);
   const Body& body = std::get<Body>(parsed);
   std::optional<std::vector<std::string>> queries, prompts, labels;
-  for (Failure f : {body.get("query", queries), body.get("prompts", prompts)}) {
-    if (f) return std::move(*f);
-  }
+  if (auto f = body.get("query", queries)) return std::move(*f);
+  if (auto f = body.get("prompts", prompts)) return std::move(*f);
   if (!queries) return error_reply(400, "missing: the list of prompt+response strings", "query");
   if (auto f = body.get("labels", labels)) return std::move(*f);
   const bool no_labels = !labels || std::all_of(labels->begin(), labels->end(), [](const std::string& l) { return l.empty(); });
@@ -99,10 +99,11 @@ Made reward_job(const std::string& text, const JobContext& context) {
     for (std::size_t i = 0; i < outputs.size(); ++i) {
       if (is_error[i]) return error_reply(400, fmt::format("query[{}]: {}", i, outputs[i]), fmt::format("query[{}]", i));
       w.raw_value(outputs[i]);
-      rewards.push_back(std::stod(outputs[i]));
+      // finish() wrote a number, or null for a logit that is not finite
+      rewards.push_back(outputs[i] == "null" ? std::nan("") : std::strtod(outputs[i].c_str(), nullptr));
     }
     w.end_array().key("scores").begin_array();
-    for (const double r : rewards) w.value(1.0 / (1.0 + std::exp(-r)));
+    for (const double r : rewards) w.value(1.0 / (1.0 + std::exp(-r)));  // NaN stays NaN: null
     return Reply{200, w.end_array().end_object().str()};
   };
   return job;

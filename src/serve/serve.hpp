@@ -12,6 +12,7 @@
 #include "pairrm/io/model_file.hpp"
 #include "pairrm/io/stop_signal.hpp"
 #include "pairrm/pipeline/pipeline.hpp"
+#include "pairrm/tasks/rank.hpp"
 #include "pairrm/text/layout.hpp"
 #include "pairrm/text/text_encoder.hpp"
 #include "pairrm/text/tokenizer.hpp"
@@ -28,7 +29,7 @@ struct ServeOptions {
   std::size_t max_inflight_bytes = std::size_t{64} << 20;
   std::string api_key;  // "" = no auth
   double shutdown_timeout = 30;  // seconds a drain waits for requests in flight
-  std::size_t max_candidates = 1000;
+  std::size_t max_candidates = RankOptions{}.max_candidates;
   int keep_alive_seconds = 5;  // an idle kept-alive connection holds a thread this long
 };
 

@@ -1,5 +1,8 @@
 #include "pairrm/tasks/options_json.hpp"
 
+#include <algorithm>
+#include <vector>
+
 #include <simdjson.h>
 
 #include "pairrm/io/json_writer.hpp"
@@ -65,9 +68,11 @@ struct Writer {
 
 struct Reader {
   simdjson::dom::object object;
+  std::vector<std::string_view> known;  // every field of the list, to refuse the others
 
   template <typename T>
   void operator()(std::string_view key, T& out) {
+    known.push_back(key);
     simdjson::dom::element e;
     if (object.at_key(key).get(e)) return;
     bool bad = false;
@@ -87,7 +92,7 @@ struct Reader {
   template <typename E, std::size_t N>
   void choice(std::string_view key, E& out, const Choice<E> (&table)[N]) {
     std::string name;
-    (*this)(key, name);
+    (*this)(key, name);  // counts the key as known
     if (name.empty()) return;
     for (const auto& c : table) {
       if (c.name == name) {
@@ -114,6 +119,11 @@ void read(std::string_view json, Options& o) {
   Reader v;
   if (parser.parse(padded).get_object().get(v.object)) throw Error("options: expected a JSON object");
   fields(v, o);
+  for (const auto field : v.object) {
+    if (std::find(v.known.begin(), v.known.end(), field.key) == v.known.end()) {
+      throw Error("options." + std::string(field.key) + ": not an option of this server's version");
+    }
+  }
 }
 
 }  // namespace

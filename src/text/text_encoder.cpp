@@ -35,7 +35,9 @@ bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; 
 // encoded, cut at whitespace. SentencePiece pieces never span whitespace here (split_by_whitespace,
 // and the normalizer treats whitespace on its own), so the ids of a window that ends before (or, at
 // the far end, starts after) a whitespace character are exactly the whole text's first (last) ids.
-// A window that yields fewer than `keep` ids grows; a text without whitespace to cut at is encoded
+// One id more than `keep` is asked for: a window's last id may be a lone space piece that a
+// character the normalizer turns into a space (U+200B, ...) leaves at its very end, which in the
+// whole text merges with the whitespace after it. A window that yields too few ids grows; a text without whitespace to cut at is encoded
 // whole.
 TokenIds TextEncoder::encode_kept(std::string_view text, std::size_t keep, bool keep_end) const {
   for (std::size_t window = std::max<std::size_t>(keep, 64) * 32; window < text.size(); window *= 4) {
@@ -52,7 +54,7 @@ TokenIds TextEncoder::encode_kept(std::string_view text, std::size_t keep, bool 
       part = text.substr(0, at);
     }
     TokenIds ids = tokenizer_.encode(part);
-    if (ids.size() >= keep) return ids;
+    if (ids.size() > keep) return ids;
   }
   return tokenizer_.encode(text);
 }

@@ -170,6 +170,35 @@ def test_served_records_equal_the_cli_while_others_are_in_flight(servers, models
     assert batch_c["results"] == want_cmp
 
 
+def test_concurrent_multi_round_requests_equal_the_cli(servers, models):
+    """Knockout and bubble records run several rounds; records of different requests share line
+    numbers (each request counts from 1) and waves, and must still each advance once per round."""
+    url, model = servers["pairrm"].url, models["pairrm"]
+    recs = rank_records(random.Random(21), 18)
+    want = {mode: [appended(c, r) for c, r in zip(cli_lines(model, "rank", recs, *args), recs)]
+            for mode, args in (("knockout", ["--mode", "knockout"]), ("bubble", ["--mode", "bubble", "--seed", "3"]))}
+    got, failures = {}, []
+
+    def client(k):
+        mode = "knockout" if k % 2 else "bubble"
+        extra = {"seed": 3} if mode == "bubble" else {}
+        for i in range(k % 3, len(recs), 3):
+            status, body = call(url, "/v1/rank", {**recs[i], "mode": mode, **extra})
+            if status != 200:
+                failures.append((status, body))
+            got[(k, i)] = (mode, body)
+
+    threads = [threading.Thread(target=client, args=(k,)) for k in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not failures
+    assert len(got) == 12 * 6
+    for (k, i), (mode, body) in got.items():
+        assert body == want[mode][i], (mode, i)
+
+
 def test_options_rerank_and_reference_follow_the_cli(servers, models):
     url, model = servers["pairrm"].url, models["pairrm"]
     rng = random.Random(3)
@@ -254,6 +283,35 @@ def test_errors_are_json_with_their_status(servers):
     assert status == 200 and info["recipe"]["template"] == "llm-blender" and len(info["sha256"]) == 64
 
 
+def test_a_line_over_the_servers_body_limit_is_an_error_record_and_a_stop_cuts_a_call(models, tmp_path):
+    s = Server(models["pairrm"], "--max-body-bytes", "16KiB")
+    try:
+        recs = [{"id": 1, "prompt": "p", "candidates": ["a", "b"]}, {"id": 2, "prompt": "p" * 20000, "candidates": ["a"]},
+                {"id": 3, "prompt": "p", "candidates": ["a", "b"]}]
+        p = run(["rank", "--server", s.url], recs, check=False)
+        lines = jsonl(p.stdout)
+        assert p.returncode == 2 and [x["id"] for x in lines] == [1, 2, 3]
+        assert lines[1]["error"]["line"] == 2 and "--max-body-bytes" in lines[1]["error"]["message"]
+        assert "ranks" in lines[0] and "ranks" in lines[2]
+    finally:
+        assert s.stop() == 0
+    s = Server(models["pairrm"])
+    try:
+        src = tmp_path / "slow.jsonl"
+        src.write_text(json.dumps(slow_rank(60)) + "\n")
+        proc = subprocess.Popen([BIN, "rank", "--server", s.url, "-q", "-i", str(src), "-o", str(tmp_path / "o.jsonl")],
+                                stderr=subprocess.PIPE, text=True)
+        deadline = time.time() + 30
+        while metric(s.url, "pairrm_requests_in_flight") < 1 and time.time() < deadline:
+            time.sleep(0.01)
+        started = time.time()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 128 + signal.SIGTERM and time.time() - started < 2
+        assert "--resume" in proc.stderr.read()
+    finally:
+        assert s.stop() == 0
+
+
 def test_limits_auth_and_body_size(models):
     s = Server(models["pairrm"], "--max-body-bytes", "2KiB", env={"PAIRRM_API_KEY": "s3cret"})
     try:
@@ -265,6 +323,19 @@ def test_limits_auth_and_body_size(models):
         assert call(s.url, "/health")[0] == 200  # probes need no key
         status, err = call(s.url, "/v1/compare", {"prompt": "p" * 4000, "a": "x", "b": "y"}, headers=ok)
         assert status == 413 and err["type"] == "too_large"
+        # a chunked body is held to the same limit (cpp-httplib 0.11 checks Content-Length only)
+        conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=60)
+        conn.request("POST", "/v1/compare", body=iter([b'{"prompt": "', b"p" * 4000, b'", "a": "x", "b": "y"}']),
+                     headers={**ok, "Content-Type": "application/json"}, encode_chunked=True)
+        resp = conn.getresponse()
+        assert resp.status == 413 and json.loads(resp.read())["type"] == "too_large"
+        conn.close()
+        # a small chunked body is read and answered
+        conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=60)
+        conn.request("POST", "/v1/compare", body=iter([b'{"prompt": "p", ', b'"a": "x", "b": "y"}']),
+                     headers={**ok, "Content-Type": "application/json"}, encode_chunked=True)
+        assert conn.getresponse().status == 200
+        conn.close()
     finally:
         assert s.stop() == 0
 
@@ -437,6 +508,15 @@ def test_the_cli_as_a_client_writes_what_the_local_run_writes(servers, models, t
     fifo.write_text(src.read_text())
     run(["rank", "--server", url, "-i", str(fifo), "-o", str(out), "--resume"], check=False)
     assert out.read_text() == want
+    # the server's limits hold for its clients: an unknown option is refused, a record over the
+    # server's --max-candidates is an error record naming its own input line
+    status, err = call(url, "/v1/lines", {"command": "rank", "options": '{"bogus": 1}', "lines": ["{}"]})
+    assert status == 400 and err["field"] == "options" and "bogus" in err["error"]
+    many = [ranks[0], {"prompt": "p", "candidates": ["c"] * 1001}, ranks[1]]
+    p = run(["rank", "--server", url, "--max-candidates", "5000"], many, check=False)
+    out_lines = jsonl(p.stdout)
+    assert p.returncode == 2 and out_lines[1]["error"]["line"] == 2 and out_lines[1]["error"]["field"] == "candidates"
+    assert out_lines[0] == jsonl(run(["rank", "-m", model], ranks[:1]).stdout)[0]
     # options that only apply to a local model are refused
     p = run(["rank", "--server", url, "--device", "cpu"], [], check=False)
     assert p.returncode == 1 and "--device" in p.stderr

@@ -80,6 +80,8 @@ class JsonlReader {
   void on_waiting(std::function<void(bool)> hook) { input_->on_waiting(std::move(hook)); }
   std::string_view raw() const { return raw_; }
   std::size_t line() const { return line_; }
+  // The next line read is numbered n (lines sent without their neighbours: `--server`).
+  void number_next(std::size_t n) { line_ = n - 1; }
   Result<JsonObject> parsed();
 
  private:

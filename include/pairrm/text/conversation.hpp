@@ -20,6 +20,11 @@
 namespace pairrm {
 
 enum class Template { LlmBlender, BetterPairRM };
+// A model file's template name (its recipe's "template") as the enum: "better-pairrm", else
+// LLM-Blender's.
+inline Template template_named(std::string_view name) {
+  return name == "better-pairrm" ? Template::BetterPairRM : Template::LlmBlender;
+}
 
 enum class Role { User, Assistant, System };
 
