@@ -15,6 +15,10 @@ pfx=/tmp/pairrm-prefix
 mkdir -p "$pfx"
 for d in .device/debs/*.deb; do dpkg -x "$d" "$pfx"; done
 export LD_LIBRARY_PATH="$pfx/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+# cpp-httplib is found through its pkg-config file, whose paths say /usr: the sysroot moves them
+# into the prefix (checked here on this machine's packages, not yet on a GPU machine).
+export PATH="$pfx/usr/bin:$PATH" PKG_CONFIG_SYSROOT_DIR="$pfx" \
+  PKG_CONFIG_LIBDIR="$pfx/usr/lib/x86_64-linux-gnu/pkgconfig:$pfx/usr/share/pkgconfig"
 PY=${PY:-python3}
 torch_prefix=$($PY -c "import torch.utils; print(torch.utils.cmake_prefix_path)")
 export PAIRRM_SPM=$PWD/.device/spm.model PYTHONPATH=$PWD/scripts

@@ -12,6 +12,7 @@ cp "$spm" .device/spm.model
 cd .device/debs
 rm -f ./*.deb
 apt-get download -q libsentencepiece-dev libsentencepiece0 libprotobuf-lite32 libsimdjson-dev libsimdjson14 \
-  libfmt-dev libfmt9 libcli11-dev doctest-dev libssl-dev libssl3 libjemalloc-dev libjemalloc2 libzip-dev libzip4 >/dev/null
+  libfmt-dev libfmt9 libcli11-dev doctest-dev libssl-dev libssl3 libjemalloc-dev libjemalloc2 libzip-dev libzip4 \
+  libcpp-httplib-dev libcpp-httplib0.11 libbrotli-dev libbrotli1 zlib1g-dev pkgconf pkgconf-bin libpkgconf3 >/dev/null
 cd ../..
 du -sh .device
