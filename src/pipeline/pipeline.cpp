@@ -95,8 +95,7 @@ class Driver {
   bool run_wave() {
     drop_cancelled();
     if (pending_.empty()) return true;
-    auto wave = std::make_shared<Wave>(std::move(pending_), layout_);
-    pending_.clear();
+    auto wave = std::make_shared<Wave>(take_wave(), layout_);
     BatchLimits limits = options_.limits;
     limits.max_tokens = pool_.max_tokens();
     for (auto [begin, end] : wave->cut(limits)) {
@@ -105,8 +104,48 @@ class Driver {
     }
     if (!pool_.wait(options_.stop) || stopped()) return false;
     wave->apply();
-    for (Record* r : wave->records()) advance(*r);
+    for (Record* r : wave->records()) {
+      if (r->outstanding == 0) advance(*r);  // its round is complete
+    }
     return true;
+  }
+
+  // The pairs of the next wave: every pending one, or with options_.wave_pairs a fair share of each
+  // record's (each record's pending pairs are contiguous): records with fewer pairs than the share
+  // go whole, the others give their first pairs up to it; the rest waits for the next wave.
+  std::vector<PairJob> take_wave() {
+    std::vector<PairJob> wave;
+    const std::size_t cap = options_.wave_pairs;
+    if (cap == 0 || pending_.size() <= cap) {
+      wave.swap(pending_);
+      return wave;
+    }
+    std::vector<std::pair<std::size_t, std::size_t>> groups;  // [begin, end) per record
+    for (std::size_t i = 0; i < pending_.size(); ++i) {
+      if (i == 0 || pending_[i].record != pending_[i - 1].record) groups.emplace_back(i, i);
+      groups.back().second = i + 1;
+    }
+    std::vector<std::size_t> sizes;
+    for (const auto& [begin, end] : groups) sizes.push_back(end - begin);
+    std::sort(sizes.begin(), sizes.end());
+    std::size_t share = 0, left = cap, records_left = sizes.size();
+    for (const std::size_t size : sizes) {  // the largest share that keeps the wave within cap
+      if (size * records_left > left) {
+        share = std::max<std::size_t>(left / records_left, 1);
+        break;
+      }
+      left -= size;
+      --records_left;
+      share = size;
+    }
+    std::vector<PairJob> rest;
+    for (const auto& [begin, end] : groups) {
+      const std::size_t cut = begin + std::min(end - begin, share);
+      wave.insert(wave.end(), std::make_move_iterator(pending_.begin() + begin), std::make_move_iterator(pending_.begin() + cut));
+      rest.insert(rest.end(), std::make_move_iterator(pending_.begin() + cut), std::make_move_iterator(pending_.begin() + end));
+    }
+    pending_.swap(rest);
+    return wave;
   }
 
   void admit(std::unique_ptr<Record> record) {

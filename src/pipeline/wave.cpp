@@ -45,6 +45,7 @@ void Wave::apply() const {
   for (std::size_t k = 0; k < jobs_.size(); ++k) {
     const PairJob& j = jobs_[k];
     j.record->logits[j.pair.first][j.pair.second] = results_[k];
+    --j.record->outstanding;
   }
 }
 
@@ -68,6 +69,7 @@ std::vector<PairJob> next_jobs(Record& record, const Layout& layout) {
         layout.pair_length(e.source_part.size(), e.candidate_pieces[p.first]->size(), e.candidate_pieces[p.second]->size());
     jobs.push_back({&record, record.encoded, p, len});
   }
+  record.outstanding = jobs.size();
   return jobs;
 }
 

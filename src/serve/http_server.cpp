@@ -17,6 +17,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -381,6 +382,8 @@ int run_server(const ServeOptions& options, const StopSignal& stop,
 
   PipelineOptions pipeline = model->pipeline;
   pipeline.window_records = std::size_t{1} << 20;  // admission bounds what is in flight
+  pipeline.window_pairs = SIZE_MAX;                // so a large request does not stop admission
+  pipeline.wave_pairs = options.wave_pairs;
   pipeline.stop = nullptr;
   try {
     run_owned_records(feed, *model->layout, model->scorers, pipeline,

@@ -394,6 +394,29 @@ def test_a_drain_that_runs_out_of_time_answers_503_and_exits_0(models):
     assert s.proc.wait(timeout=60) == 0
 
 
+def test_a_small_request_is_not_held_behind_a_large_one(servers, models):
+    """Waves are cut to a fair share of every record's pairs: a compare that arrives while a rank of
+    9,900 pairs runs is answered before it, and the rank's numbers are still the CLI's."""
+    url, model = servers["pairrm"].url, models["pairrm"]
+    big = slow_rank(100)
+    done = {}
+
+    def send(name, path, body):
+        done[name] = (call(url, path, body), time.time())
+
+    t = threading.Thread(target=send, args=("big", "/v1/rank", big))
+    t.start()
+    deadline = time.time() + 30
+    while metric(url, "pairrm_requests_in_flight") < 1 and time.time() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.2)
+    send("small", "/v1/compare", {"prompt": "p", "a": "x", "b": "y"})
+    t.join()
+    assert done["small"][0][0] == 200 and done["big"][0][0] == 200
+    assert done["small"][1] < done["big"][1]
+    assert done["big"][0][1] == appended(cli_lines(model, "rank", [big])[0], big)
+
+
 def test_a_client_that_leaves_has_its_pairs_dropped(models):
     s = Server(models["pairrm"])
     try:

@@ -46,6 +46,9 @@ struct PipelineOptions {
   BatchLimits limits;
   std::size_t window_records = 512;   // records held at once
   std::size_t window_pairs = 32768;   // pending pairs that stop further admission
+  // At most this many pairs a wave (0: every pending pair), each record's share cut fairly: the
+  // server's, so that a request of many pairs cannot hold the others back for long.
+  std::size_t wave_pairs = 0;
   OnError on_error = OnError::Skip;
   std::string id_key = "id";  // error records keep the line's value of this key
   // Once a stop is requested (the value: a signal number), reading stops, batches not yet running

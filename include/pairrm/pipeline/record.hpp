@@ -47,6 +47,7 @@ struct Record {
   Task task;
   std::shared_ptr<const Encoded> encoded;
   Matrix logits;  // written by the driving thread only (Wave::apply)
+  std::size_t outstanding = 0;  // pairs of the current round not yet back (a round may span waves)
   // Set for a request's record: finished by its owner's handler and delivered to it out of order.
   std::shared_ptr<RecordOwner> owner;
   std::size_t slot = 0;  // the record's place in its owner's request

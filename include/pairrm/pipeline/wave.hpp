@@ -36,7 +36,8 @@ class Wave : public WorkSet {
   std::vector<std::pair<std::size_t, std::size_t>> cut(const BatchLimits& limits) const;
   Batch build(std::size_t begin, std::size_t end) const override;
   void deliver(std::size_t begin, std::size_t end, const std::vector<float>& logits) override;
-  // Every row's logit into its record's matrix cell. Driving thread, after every batch is back.
+  // Every row's logit into its record's matrix cell (and one fewer outstanding for the record).
+  // Driving thread, after every batch is back.
   void apply() const;
   // The records that had pairs in this wave, in input order.
   std::vector<Record*> records() const;
@@ -47,7 +48,8 @@ class Wave : public WorkSet {
   const Layout& layout_;        // the run's, which outlives the device pool
 };
 
-// The next round of a record's planner as jobs (none when the record is complete).
+// The next round of a record's planner as jobs (none when the record is complete); sets the
+// record's outstanding count.
 std::vector<PairJob> next_jobs(Record& record, const Layout& layout);
 
 }  // namespace pairrm
