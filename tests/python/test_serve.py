@@ -283,6 +283,39 @@ def test_errors_are_json_with_their_status(servers):
     assert status == 200 and info["recipe"]["template"] == "llm-blender" and len(info["sha256"]) == 64
 
 
+@pytest.mark.parametrize("sig,after", [(signal.SIGKILL, 1), (signal.SIGKILL, 9), (signal.SIGKILL, 23),
+                                       (signal.SIGTERM, 4), (signal.SIGTERM, 17)])
+def test_the_cli_as_a_client_killed_at_several_moments_resumes_byte_identical(servers, models, tmp_path, sig, after):
+    """A pipe that stays open feeds `rank --server`; it is killed once `after` lines are written,
+    then resumed on the whole input: the output equals one uninterrupted local run."""
+    url, model = servers["pairrm"].url, models["pairrm"]
+    recs = rank_records(random.Random(after), 30)
+    recs.insert(5, {"prompt": "no candidates"})
+    text_ = "".join(json.dumps(r) + "\n" for r in recs)
+    want = run(["rank", "-m", model, "--top-k", "2"], recs, check=False).stdout
+    fifo, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    os.mkfifo(fifo)
+    proc = subprocess.Popen([BIN, "rank", "--server", url, "-q", "--top-k", "2", "-i", str(fifo), "-o", str(out)],
+                            stderr=subprocess.DEVNULL)
+    with open(fifo, "w") as w:
+        for i, line in enumerate(text_.splitlines(True)):
+            w.write(line)
+            w.flush()
+            if i + 1 == after:
+                break
+        deadline = time.time() + 60
+        while (not out.exists() or out.read_text().count("\n") < after) and time.time() < deadline:
+            time.sleep(0.01)
+        proc.send_signal(sig)
+        proc.wait(timeout=60)
+    os.remove(fifo)
+    fifo.write_text(text_)
+    resumed = run(["rank", "--server", url, "-q", "--top-k", "2", "-i", str(fifo), "-o", str(out), "--resume"],
+                  check=False)
+    assert resumed.returncode == 2  # the bad line is an error record, as in the local run
+    assert out.read_text() == want
+
+
 def test_a_line_over_the_servers_body_limit_is_an_error_record_and_a_stop_cuts_a_call(models, tmp_path):
     s = Server(models["pairrm"], "--max-body-bytes", "16KiB")
     try:
