@@ -18,6 +18,13 @@ std::string labelled(const std::string& name, const std::string& labels, const s
 void header(std::string& out, const char* name, const char* type, const char* help) {
   out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
 }
+
+// A counter or gauge without labels: its header and its one sample.
+template <typename Value>
+void sample(std::string& out, const char* name, const char* type, const char* help, Value value) {
+  header(out, name, type, help);
+  out += fmt::format("{} {}\n", name, value);
+}
 }  // namespace
 
 void Histogram::observe(double v) {
@@ -76,20 +83,13 @@ std::string Metrics::text(const Gauges& g) const {
   batch_pairs_.write(out, "pairrm_batch_pairs", "");
   header(out, "pairrm_batch_tokens", "histogram", "Padded tokens (rows x length) per batch.");
   batch_tokens_.write(out, "pairrm_batch_tokens", "");
-  header(out, "pairrm_pairs_scored_total", "counter", "Ordered pairs the model scored (one forward row each).");
-  out += fmt::format("pairrm_pairs_scored_total {}\n", last_.pairs);
-  header(out, "pairrm_tokens_total", "counter", "Real (unpadded) tokens in scored batches.");
-  out += fmt::format("pairrm_tokens_total {}\n", last_.tokens);
-  header(out, "pairrm_device_busy_seconds_total", "counter", "Time the devices spent on batches, summed over devices.");
-  out += fmt::format("pairrm_device_busy_seconds_total {}\n", last_.busy_seconds);
-  header(out, "pairrm_requests_in_flight", "gauge", "Requests admitted and not yet answered.");
-  out += fmt::format("pairrm_requests_in_flight {}\n", g.requests_in_flight);
-  header(out, "pairrm_queue_depth", "gauge", "Records waiting for the scheduler.");
-  out += fmt::format("pairrm_queue_depth {}\n", g.records_queued);
-  header(out, "pairrm_inflight_bytes", "gauge", "Request body bytes admitted and not yet answered.");
-  out += fmt::format("pairrm_inflight_bytes {}\n", g.inflight_bytes);
-  header(out, "pairrm_ready", "gauge", "1 when the model is loaded and the server takes requests.");
-  out += fmt::format("pairrm_ready {}\n", g.ready ? 1 : 0);
+  sample(out, "pairrm_pairs_scored_total", "counter", "Ordered pairs the model scored (one forward row each).", last_.pairs);
+  sample(out, "pairrm_tokens_total", "counter", "Real (unpadded) tokens in scored batches.", last_.tokens);
+  sample(out, "pairrm_device_busy_seconds_total", "counter", "Time the devices spent on batches, summed over devices.", last_.busy_seconds);
+  sample(out, "pairrm_requests_in_flight", "gauge", "Requests admitted and not yet answered.", g.requests_in_flight);
+  sample(out, "pairrm_queue_depth", "gauge", "Records waiting for the scheduler.", g.records_queued);
+  sample(out, "pairrm_inflight_bytes", "gauge", "Request body bytes admitted and not yet answered.", g.inflight_bytes);
+  sample(out, "pairrm_ready", "gauge", "1 when the model is loaded and the server takes requests.", g.ready ? 1 : 0);
   return out;
 }
 
