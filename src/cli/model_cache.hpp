@@ -3,6 +3,7 @@
 // load the cached file without Python or the network (README, "A real model").
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
