@@ -9,6 +9,7 @@ set(PAIRRM_CORE_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/../src/tasks/rank_outcome.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../src/matrix.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../src/io/json_writer.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/../src/io/output_lock.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../src/io/run_manifest.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../src/io/shard.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../src/io/jsonl.cpp
@@ -22,8 +23,14 @@ set(PAIRRM_CORE_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/../src/pipeline/record.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../src/pipeline/record_source.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../src/pipeline/request_feed.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/../src/pipeline/wave.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/../src/runtime/device_pool.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/../src/pipeline/driver.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/../src/pipeline/ordered_writer.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/../src/pipeline/owner_sink.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/../src/pipeline/pair_batch.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/../src/pipeline/scheduler.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/../src/pipeline/stream_sink.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/../src/runtime/device_workers.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/../src/schedule/pair_queue.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../src/tasks/options_json.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../src/tasks/task.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../src/schedule/planner.cpp

@@ -68,6 +68,10 @@ void add_engine_options(CLI::App& app, CommonOptions& o) {
       ->capture_default_str()->check(at_least_one());
   app.add_option("--window", o.pipeline.window_records, "input records held at once (memory bound)")
       ->capture_default_str()->check(at_least_one());
+  app.add_option("--schedule-horizon", o.pipeline.horizon_batches,
+                 "batches are cut from the oldest pending pairs, this many batches' worth per device (0: from all): "
+                 "fewer keeps lines flowing in order and a stop from losing scored work, more fills batches")
+      ->capture_default_str();
   add_choice(app, "--progress", o.progress, kProgress, "progress line on stderr");
   app.add_flag("-q,--quiet", o.quiet, "no progress and no summary on stderr");
 }
@@ -87,7 +91,7 @@ void add_run_options(CLI::App& app, CommonOptions& o, bool summary) {
 void record_invocation(const CLI::App& app, CommonOptions& o) {
   static const std::set<std::string> not_output = {"--help", "--model", "--input", "--output", "--resume", "--summary",
                                                    "--progress", "--quiet", "--threads", "--shard", "--max-batch-tokens",
-                                                   "--max-batch-pairs", "--window", "--sections",
+                                                   "--max-batch-pairs", "--window", "--schedule-horizon", "--sections",
                                                    "--server", "--api-key"};
   o.command = app.get_name();
   o.output_options.clear();

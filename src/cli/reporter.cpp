@@ -65,7 +65,7 @@ void write_run_summary(const CommonOptions& common, const Summary& s, double sec
                        const std::string& model_sha256) {
   JsonWriter w;
   w.begin_object().field("command", common.command).field("records", s.records).field("errors", s.errors);
-  w.field("pairs", s.pairs).field("seconds", seconds).field("pairs_per_s", seconds > 0 ? s.pairs / seconds : 0.0);
+  w.field("pairs", s.pairs).field("pairs_written", s.pairs_written).field("seconds", seconds).field("pairs_per_s", seconds > 0 ? s.pairs / seconds : 0.0);
   w.field("devices", devices).field("model", common.model).field("model_sha256", model_sha256);
   w.field("input", common.input).field("output", common.output).field("shard", common.shard);
   w.key("options").begin_object();

@@ -59,6 +59,12 @@ void check_output(const CommonOptions& common) {
   }
 }
 
+bool output_is_file(const CommonOptions& common) {
+  if (common.output == "-") return false;
+  std::error_code ec;
+  return !std::filesystem::exists(common.output, ec) || std::filesystem::is_regular_file(common.output, ec);
+}
+
 void check_summary(const std::string& summary, const CommonOptions& common) {
   if (summary.empty()) return;
   if (summary == "-") {
@@ -92,7 +98,7 @@ RunOutput::RunOutput(const CommonOptions& common, RunManifest run, const std::fu
   // A regular output file (or a new one) keeps a manifest; stdout, pipes and devices do not.
   std::error_code ec;
   const bool exists = common.output != "-" && std::filesystem::exists(common.output, ec);
-  to_file_ = common.output != "-" && (!exists || std::filesystem::is_regular_file(common.output, ec));
+  to_file_ = output_is_file(common);
   if (common.resume && !to_file_) {
     throw Error("--resume needs -o FILE, a regular file: it continues that file (stdout or a device cannot be resumed)");
   }

@@ -22,6 +22,9 @@ namespace pairrm::cli {
 // any spelling or link) or a directory, and an output directory where nothing can be created (the
 // output and its manifest go there). Throws Error naming the path and what to do.
 void check_output(const CommonOptions& common);
+// Whether the output is a regular file (or a new one): it then has a run manifest and a lock
+// (io/output_lock.hpp); stdout, pipes and devices have neither.
+bool output_is_file(const CommonOptions& common);
 // The same for a --summary destination: "-" is stdout, refused when the results go there.
 void check_summary(const std::string& summary, const CommonOptions& common);
 // Writes `text` and a newline to `path`, "-" being stdout. Throws Error naming the path.

@@ -8,6 +8,7 @@
 #include "engines.hpp"
 #include "pairrm/io/byte_input.hpp"
 #include "pairrm/io/model_file.hpp"
+#include "pairrm/io/output_lock.hpp"
 #include "pairrm/io/shard.hpp"
 #include "reporter.hpp"
 #include "run_remote.hpp"
@@ -61,9 +62,14 @@ void open_input(RunInput& in, const CommonOptions& common, const std::optional<B
   in.reader->set_max_line_bytes(common.max_line_bytes);
 }
 
-int stopped_exit(int signal, std::size_t lines, bool to_file) {
-  std::fprintf(stderr, "pairrm: stopped by signal %d; %zu lines written%s\n", signal, lines,
-               to_file ? ", rerun with --resume to continue" : "");
+// scored, kept: this run's pairs scored and those of them in the lines it wrote (a stop lets the
+// batches running finish and writes every line they complete; the rest is left to --resume).
+int stopped_exit(int signal, std::size_t lines, bool to_file, std::size_t scored = 0, std::size_t kept = 0) {
+  const std::string pairs =
+      scored ? "; this run scored " + std::to_string(scored) + " pairs, " + std::to_string(kept) + " of them in lines written"
+             : "";
+  std::fprintf(stderr, "pairrm: stopped by signal %d; %zu lines written%s%s\n", signal, lines, pairs.c_str(),
+               to_file ? "; rerun with --resume to continue" : "");
   return 128 + signal;
 }
 
@@ -102,6 +108,9 @@ int run_records(const CommonOptions& common, const std::function<MadeHandler(con
   const StopSignal& stop = install_stop_signals();
   check_output(common);  // before the model loads, and before anything is opened for writing
   check_summary(common.run_summary, common);
+  // One writer per output, decided before anything loads; held until the run ends.
+  std::optional<OutputLock> lock;
+  if (output_is_file(common)) lock.emplace(common.output);
   std::optional<ByteRange> range;
   if (!common.shard.empty()) {
     const Shard shard = parse_shard(common.shard);
@@ -140,20 +149,19 @@ int run_records(const CommonOptions& common, const std::function<MadeHandler(con
 
   Reporter reporter(common, input.size);
   pipeline.stop = &stop;
-  pipeline.journal = output.journal();
-  if (common.output != "-") pipeline.output_name = common.output;
+  OrderedWriter writer(out, output.journal(), common.output == "-" ? "stdout" : common.output);
   auto report = [&](const Summary& s) { reporter.update(s); };
   const Summary s = model.server
-                        ? run_remote(*input.reader, out, handler,
+                        ? run_remote(*input.reader, writer, handler,
                                      {*model.server, made.command, made.options_json, model.server_max_body},
                                      pipeline, report)
-                        : run_pipeline(*input.reader, out, handler, *encoder, *layout, engines.scorers(), pipeline, report);
+                        : run_pipeline(*input.reader, writer, handler, *encoder, *layout, engines.scorers(), pipeline, report);
   const double seconds = reporter.seconds();
   reporter.finish(s, model.where);
   if (!common.run_summary.empty()) write_run_summary(common, s, seconds, model.where, model.sha256);
   if (s.stopped_by) {
     out.flush();
-    return stopped_exit(s.stopped_by, output.kept().lines + s.written, output.to_file());
+    return stopped_exit(s.stopped_by, output.kept().lines + s.written, output.to_file(), s.pairs, s.pairs_written);
   }
   output.complete();
   return s.errors || kept_code ? 2 : 0;

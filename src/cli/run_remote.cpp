@@ -17,7 +17,7 @@ constexpr std::size_t kEnvelopeBytes = 4096;                // the request's oth
 // Lines waiting for the server, with the error records made here for bad lines in their places.
 class Batch {
  public:
-  Batch(std::ostream& out, RecordHandler& handler, const RemoteRun& remote, const PipelineOptions& options,
+  Batch(OrderedWriter& out, RecordHandler& handler, const RemoteRun& remote, const PipelineOptions& options,
         Summary& summary, const std::function<void(const Summary&)>& progress)
       : out_(out), handler_(handler), remote_(remote), options_(options), summary_(summary), progress_(progress) {}
 
@@ -59,30 +59,24 @@ class Batch {
       if (!got) return false;
       answers = std::move(*got);
     }
-    std::size_t next = 0, errors = 0, bytes = 0;
+    std::size_t next = 0;
     for (Slot& s : slots_) {
       if (!s.is_error) {
         s.is_error = answers.is_error[next];
         summary_.errors += s.is_error;
         s.output = std::move(answers.lines[next++]);
       }
-      const std::string& line = s.output;
-      out_ << line << '\n';
-      if (!s.is_error) handler_.resumed(line);  // eval counts its lines as a resumed run does
-      if (options_.journal) options_.journal->written(s.raw, s.is_error);
-      errors += s.is_error;
-      bytes += s.raw.size() + 1;
+      out_.write(s.raw, s.output, s.is_error);
+      if (!s.is_error) handler_.resumed(s.output);  // eval counts its lines as a resumed run does
     }
-    summary_.written += slots_.size();
-    summary_.written_errors += errors;
-    summary_.bytes_written += bytes;
     slots_.clear();
     to_send_.clear();
     numbers_.clear();
     bytes_ = 0;
     out_.flush();
-    if (!out_) throw Error(options_.output_name + ": writing the output failed (disk full or closed pipe?)");
-    if (options_.journal) options_.journal->flushed();
+    summary_.written = out_.counts().lines;
+    summary_.written_errors = out_.counts().errors;
+    summary_.bytes_written = out_.counts().bytes;
     if (progress_) progress_(summary_);
     return true;
   }
@@ -99,7 +93,7 @@ class Batch {
     return w.str().size() + 1;
   }
   std::size_t budget() const { return std::min(kBatchBytes, remote_.max_body_bytes); }
-  std::ostream& out_;
+  OrderedWriter& out_;
   RecordHandler& handler_;
   const RemoteRun& remote_;
   const PipelineOptions& options_;
@@ -112,7 +106,7 @@ class Batch {
 };
 }  // namespace
 
-Summary run_remote(JsonlReader& in, std::ostream& out, RecordHandler& handler, const RemoteRun& remote,
+Summary run_remote(JsonlReader& in, OrderedWriter& out, RecordHandler& handler, const RemoteRun& remote,
                    const PipelineOptions& options, const std::function<void(const Summary&)>& progress) {
   Summary summary;
   Batch batch(out, handler, remote, options, summary, progress);

@@ -14,11 +14,6 @@ RecordSource::RecordSource(JsonlReader& reader, RecordHandler& handler, const Te
       stop_at_error_(stop_at_error),
       stop_(stop),
       id_key_(std::move(id_key)) {
-  reader_.on_waiting([this](bool waiting) {
-    std::lock_guard<std::mutex> lock(mu_);
-    starved_ = waiting;
-    changed_.notify_all();
-  });
   thread_ = std::thread([this] { run(); });
 }
 
@@ -30,7 +25,16 @@ RecordSource::~RecordSource() {
   }
   reader_.cancel();  // wakes a read blocked on the input
   thread_.join();
-  reader_.on_waiting({});
+}
+
+void RecordSource::on_ready(std::function<void()> notify) {
+  std::lock_guard<std::mutex> lock(hook_mu_);
+  hook_ = std::move(notify);
+}
+
+void RecordSource::tell() {
+  std::lock_guard<std::mutex> lock(hook_mu_);
+  if (hook_) hook_();
 }
 
 void RecordSource::run() {
@@ -48,10 +52,13 @@ void RecordSource::run() {
         at_end = !reader_.stopped();
         break;
       }
-      std::lock_guard<std::mutex> lock(mu_);
       const bool last = stop_at_error_ && record->error;
-      ready_.push_back(std::move(record));
-      changed_.notify_all();
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        ready_.push_back(std::move(record));
+        changed_.notify_all();
+      }
+      tell();
       if (last) {
         at_end = true;  // --on-error fail: the input ends at its first bad line
         break;
@@ -61,10 +68,13 @@ void RecordSource::run() {
     std::lock_guard<std::mutex> lock(mu_);
     failure_ = std::current_exception();
   }
-  std::lock_guard<std::mutex> lock(mu_);
-  ended_ = true;
-  at_end_ = at_end;
-  changed_.notify_all();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ended_ = true;
+    at_end_ = at_end;
+    changed_.notify_all();
+  }
+  tell();
 }
 
 std::unique_ptr<Record> RecordSource::prepare() {
@@ -87,7 +97,7 @@ RecordSource::Next RecordSource::next(Wait wait) {
       if (failure_) std::rethrow_exception(failure_);
       return {at_end_ ? State::Ended : State::Stopped, nullptr};
     }
-    if (wait == Wait::WhileReading && starved_) return {State::NotYet, nullptr};
+    if (wait == Wait::No) return {State::NotYet, nullptr};
     // A signal handler cannot notify a condition variable: the reading thread wakes on the stop and
     // ends (which notifies), and this timeout covers a thread busy tokenizing a long record.
     changed_.wait_for(lock, std::chrono::milliseconds(100));

@@ -3,18 +3,34 @@
 namespace pairrm {
 
 bool RequestFeed::push(std::vector<std::unique_ptr<Record>> records) {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (closed_) return false;
-  const auto now = std::chrono::steady_clock::now();
-  for (auto& r : records) queue_.emplace_back(now, std::move(r));
-  changed_.notify_all();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (closed_) return false;
+    const auto now = std::chrono::steady_clock::now();
+    for (auto& r : records) queue_.emplace_back(now, std::move(r));
+    changed_.notify_all();
+  }
+  tell();
   return true;
 }
 
 void RequestFeed::close() {
-  std::lock_guard<std::mutex> lock(mu_);
-  closed_ = true;
-  changed_.notify_all();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    closed_ = true;
+    changed_.notify_all();
+  }
+  tell();
+}
+
+void RequestFeed::on_ready(std::function<void()> notify) {
+  std::lock_guard<std::mutex> lock(hook_mu_);
+  hook_ = std::move(notify);
+}
+
+void RequestFeed::tell() {
+  std::lock_guard<std::mutex> lock(hook_mu_);
+  if (hook_) hook_();
 }
 
 std::size_t RequestFeed::queued() const {
@@ -24,9 +40,7 @@ std::size_t RequestFeed::queued() const {
 
 RecordFeed::Next RequestFeed::next(Wait wait) {
   std::unique_lock<std::mutex> lock(mu_);
-  // Requests are made whole before they are pushed: with none queued the feed always waits for its
-  // producers, so a wave starts at once with what the driver holds.
-  if (wait == Wait::WhileReading && queue_.empty() && !closed_) return {State::NotYet, nullptr};
+  if (wait == Wait::No && queue_.empty() && !closed_) return {State::NotYet, nullptr};
   changed_.wait(lock, [&] { return !queue_.empty() || closed_; });
   if (queue_.empty()) return {State::Ended, nullptr};
   auto [since, record] = std::move(queue_.front());

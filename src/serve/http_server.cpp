@@ -380,13 +380,8 @@ int run_server(const ServeOptions& options, const StopSignal& stop,
     feed.close();
   });
 
-  PipelineOptions pipeline = model->pipeline;
-  pipeline.window_records = std::size_t{1} << 20;  // admission bounds what is in flight
-  pipeline.window_pairs = SIZE_MAX;                // so a large request does not stop admission
-  pipeline.wave_pairs = options.wave_pairs;
-  pipeline.stop = nullptr;
   try {
-    run_owned_records(feed, *model->layout, model->scorers, pipeline,
+    run_owned_records(feed, *model->layout, model->scorers, model->pipeline,
                       [&](const Summary& s) { server.metrics().progress(s); });
   } catch (const std::exception& e) {
     failed = true;

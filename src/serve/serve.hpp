@@ -31,9 +31,6 @@ struct ServeOptions {
   double shutdown_timeout = 30;  // seconds a drain waits for requests in flight
   std::size_t max_candidates = RankOptions{}.max_candidates;
   int keep_alive_seconds = 5;  // an idle kept-alive connection holds a thread this long
-  // Pairs per wave at most, shared fairly between the records in flight: a request arriving behind
-  // a large one waits for one wave, not for all of it (pipeline.hpp, PipelineOptions::wave_pairs).
-  std::size_t wave_pairs = 4096;
 };
 
 // The model as the server runs it, loaded by the CLI once the port is bound.

@@ -150,7 +150,12 @@ def test_served_records_equal_the_cli_while_others_are_in_flight(servers, models
                 failures.append(resp.status)
             i += 16
 
+    # And a long rank in flight meanwhile (1,560 pairs in one record), its numbers checked too.
+    long_rank = slow_rank(40)
+    want_long = appended(cli_lines(models[recipe], "rank", [long_rank])[0], long_rank)
+    long_result = {}
     threads = [threading.Thread(target=other_client, args=(k,)) for k in range(16)]
+    threads.append(threading.Thread(target=lambda: long_result.setdefault("got", call(url, "/v1/rank", long_rank))))
     for t in threads:
         t.start()
     try:
@@ -163,6 +168,7 @@ def test_served_records_equal_the_cli_while_others_are_in_flight(servers, models
         for t in threads:
             t.join()
     assert not failures
+    assert long_result["got"] == (200, want_long)
     assert [s for s, _ in got_rank] == [200] * len(ranks) and status == 200 and status_c == 200
     assert [body for _, body in got_rank] == want_rank
     assert batch["results"] == want_rank
@@ -428,8 +434,8 @@ def test_a_drain_that_runs_out_of_time_answers_503_and_exits_0(models):
 
 
 def test_a_small_request_is_not_held_behind_a_large_one(servers, models):
-    """Waves are cut to a fair share of every record's pairs: a compare that arrives while a rank of
-    9,900 pairs runs is answered before it, and the rank's numbers are still the CLI's."""
+    """Each request is a flow of its own, served fairly by the scheduler: a compare that arrives
+    while a rank of 9,900 pairs runs is answered before it, and the rank's numbers are still the CLI's."""
     url, model = servers["pairrm"].url, models["pairrm"]
     big = slow_rank(100)
     done = {}

@@ -1,4 +1,4 @@
-// The pipeline's parts alone: the record window, the reading stage, the wave (batch scheduler).
+// The pipeline's parts alone: the record window, the reading stage, the scheduler.
 #include <doctest/doctest.h>
 
 #include <atomic>
@@ -9,7 +9,8 @@
 
 #include "helpers.hpp"
 #include "pairrm/pipeline/record_source.hpp"
-#include "pairrm/pipeline/wave.hpp"
+#include "pairrm/pipeline/scheduler.hpp"
+#include "pairrm/schedule/batcher.hpp"
 #include "pairrm/tasks/compare.hpp"
 
 using namespace pairrm;
@@ -105,49 +106,70 @@ TEST_CASE("reading stage with --on-error fail: nothing is read after the first b
   CHECK(reader.line() == 2);
 }
 
-TEST_CASE("wave: longest pairs first, batches under the budget, logits into the right cells") {
+TEST_CASE("scheduler: a free device takes the oldest record's pairs and their padded length; logits into their cells") {
   const Recipe recipe = pairrm_recipe();
   const Layout layout(recipe, SpecialTokens{});
   std::vector<std::unique_ptr<Record>> records;
-  std::vector<PairJob> jobs;
+  Scheduler scheduler(layout, BatchLimits{1u << 20, 256}, 0, 1);
+  // Records of 50, 20 and 51 source ids (admitted in that order): the first and the last share a
+  // padded length, the middle one does not.
+  const int sources[] = {50, 20, 51};
   for (int i = 0; i < 3; ++i) {
     auto r = std::make_unique<Record>();
     r->line = static_cast<std::size_t>(i + 1);
+    r->order = static_cast<std::uint64_t>(i);
     auto e = std::make_shared<Encoded>();
-    e->source_part = layout.source_part(TokenIds(static_cast<std::size_t>(10 * (i + 1)), 500));
+    e->source_part = layout.source_part(TokenIds(static_cast<std::size_t>(sources[i]), 500));
     e->distinct.push_back(std::make_unique<TokenIds>(TokenIds(5, 600)));
     e->distinct.push_back(std::make_unique<TokenIds>(TokenIds(7, 601)));
     e->candidate_pieces = {e->distinct[0].get(), e->distinct[1].get()};
     r->encoded = e;
     r->task.planner = make_full_planner(2);
     r->logits = nan_matrix(2);
-    auto next = next_jobs(*r, layout);
-    CHECK(next.size() == 2);
-    jobs.insert(jobs.end(), next.begin(), next.end());
+    auto jobs = next_jobs(*r, layout);
+    CHECK(jobs.size() == 2);
+    CHECK(r->outstanding == 2);
+    REQUIRE(scheduler.add(std::move(jobs)).empty());
     records.push_back(std::move(r));
   }
-  Wave wave(jobs, layout);
-  const auto ranges = wave.cut(BatchLimits{64, 256});
-  std::size_t covered = 0;
-  for (auto [b, e] : ranges) {
-    const Batch batch = wave.build(b, e);
-    CHECK(static_cast<std::size_t>(batch.rows * batch.length) <= 64 + static_cast<std::size_t>(batch.length));
-    std::vector<float> logits;
-    for (std::size_t k = b; k < e; ++k) logits.push_back(static_cast<float>(k));
-    wave.deliver(b, e, logits);
-    covered += e - b;
+  const auto padded = [&](const Record& r) { return padded_length(layout.pair_length(r.encoded->source_part.size(), 5, 7)); };
+  REQUIRE(padded(*records[0]) == padded(*records[2]));
+  REQUIRE(padded(*records[0]) != padded(*records[1]));
+  CHECK(scheduler.pending() == 6);
+
+  auto first = scheduler.take();  // the oldest record's length: records 1 and 3, oldest first
+  REQUIRE(first);
+  REQUIRE(first->rows() == 4);
+  const Batch batch = first->build(0, 4);
+  CHECK(static_cast<std::size_t>(batch.length) == padded(*records[0]));
+  CHECK(scheduler.pending() == 2);
+  CHECK(scheduler.running() == 1);
+  first->set(0, {0, 1, 2, 3});
+  CHECK(std::isnan(records[0]->logits[0][1]));  // nothing reaches a record before the driver applies it
+  scheduler.done(std::move(first), BatchDone{});
+  auto second = scheduler.take();
+  REQUIRE(second);
+  CHECK(second->rows() == 2);
+  second->set(0, {4, 5});
+  scheduler.done(std::move(second), BatchDone{});
+  CHECK(scheduler.running() == 0);
+  for (const auto& b : scheduler.take_scored()) b->apply();
+  // Each cell got exactly its own row: record 1's pairs in the planner's order, then record 3's.
+  CHECK(records[0]->logits[0][1] == 0);
+  CHECK(records[0]->logits[1][0] == 1);
+  CHECK(records[2]->logits[0][1] == 2);
+  CHECK(records[2]->logits[1][0] == 3);
+  CHECK(records[1]->logits[0][1] == 4);
+  CHECK(records[1]->logits[1][0] == 5);
+  for (const auto& r : records) {
+    CHECK(r->outstanding == 0);
+    CHECK(r->scored == 2);
   }
-  CHECK(covered == 6);
-  CHECK(std::isnan(records[2]->logits[0][1]));  // nothing reaches a record before apply()
-  wave.apply();
-  // Longest record (line 3) first, its pairs in arrival order; each cell got exactly its own row.
-  CHECK(records[2]->logits[0][1] == 0);
-  CHECK(records[2]->logits[1][0] == 1);
-  CHECK(records[1]->logits[0][1] == 2);
-  CHECK(records[1]->logits[1][0] == 3);
-  CHECK(records[0]->logits[0][1] == 4);
-  CHECK(records[0]->logits[1][0] == 5);
-  CHECK(wave.records().front()->line == 1);
+  // Once stopped, nothing is cut and nothing queued: the pairs come back unscored.
+  CHECK(scheduler.stop().empty());
+  CHECK(scheduler.take() == nullptr);
+  auto late = next_jobs(*records[0], layout);  // a full planner is done: no more pairs
+  CHECK(late.empty());
 }
 
 TEST_SUITE_END();

@@ -11,6 +11,8 @@
 #include <cstdlib>
 #include <future>
 #include <mutex>
+#include <random>
+#include <sstream>
 #include <streambuf>
 #include <string>
 #include <thread>
@@ -240,6 +242,70 @@ TEST_CASE("pipeline: one device fails while another is mid-batch: nothing freed 
   int expected = 0;
   for (std::string line; std::getline(written, line); ++expected) {
     CHECK(line.rfind(R"({"id":)" + std::to_string(expected) + ",", 0) == 0);
+  }
+}
+
+TEST_CASE("pipeline: a stop at seeded moments writes exactly the finished lines, each as an uninterrupted run has it") {
+  // The stop is requested from inside the k-th batch (a state, not a time): that batch and the
+  // others running finish, no new batch starts, and every line written must be the uninterrupted
+  // run's line (a record with dropped pairs is never finished with holes in its matrix).
+  class StopAt : public test::FakeScorer {
+   public:
+    StopAt(StopSignal& stop, std::size_t at) : stop_(stop), at_(at) {}
+    std::vector<float> score(const Batch& b) override {
+      if (++seen_ == at_) stop_.request(15);
+      return FakeScorer::score(b);
+    }
+
+   private:
+    StopSignal& stop_;
+    std::size_t at_, seen_ = 0;
+  };
+  std::string input;
+  for (int i = 0; i < 60; ++i) {
+    input += R"({"id":)" + std::to_string(i) + R"(,"prompt":"q )" + std::to_string(i) + R"(","candidates":["a )" +
+             std::string(static_cast<std::size_t>(i % 7 + 1), 'x') + R"(","b c","d e f )" + std::to_string(i) +
+             R"(","g"]})" "\n";
+  }
+  const Layout layout(test::recipe(), SpecialTokens{});
+  std::mt19937 rng(2026);
+  for (const RankMode mode : {RankMode::Full, RankMode::Knockout, RankMode::Bubble}) {
+    RankOptions ro;
+    ro.mode = mode;
+    ro.matrix = true;
+    RankHandler handler(ro);
+    for (const std::size_t window : {std::size_t{1}, std::size_t{4}, std::size_t{512}}) {
+      PipelineOptions options;
+      options.window_records = window;
+      options.limits = {256, 3};  // small batches: many stop moments
+      std::string whole;
+      std::size_t batches = 0;
+      {
+        std::istringstream in(input);
+        JsonlReader reader(in);
+        std::ostringstream out;
+        test::FakeScorer scorer;
+        const Summary s = run_pipeline(reader, out, handler, test::encoder(), layout, scorer, options);
+        whole = out.str();
+        batches = s.batches;
+      }
+      for (int trial = 0; trial < 4; ++trial) {
+        StopSignal stop;
+        StopAt scorer(stop, 1 + rng() % batches);
+        options.stop = &stop;
+        std::istringstream in(input);
+        JsonlReader reader(in);
+        std::ostringstream out;
+        const Summary s = run_pipeline(reader, out, handler, test::encoder(), layout, scorer, options);
+        const std::string got = out.str();
+        // A stop inside the last batches can come after the last record was finished: complete.
+        CHECK((s.stopped_by == 15 || (s.stopped_by == 0 && got == whole)));
+        CHECK(whole.compare(0, got.size(), got) == 0);  // a prefix of whole lines
+        CHECK((got.empty() || got.back() == '\n'));
+        CHECK(s.pairs_written <= s.pairs);
+        options.stop = nullptr;
+      }
+    }
   }
 }
 

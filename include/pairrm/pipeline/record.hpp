@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <memory>
 #include <optional>
@@ -18,7 +19,7 @@
 namespace pairrm {
 
 // A record's texts as ids, made once by the reading stage and then only read. Shared: a batch in
-// flight keeps the encodings of its rows alive on its own (pipeline/wave.hpp).
+// flight keeps the encodings of its rows alive on its own (pipeline/pair_batch.hpp).
 struct Encoded {
   TokenIds source_part;                             // the layout's source part
   std::vector<const TokenIds*> candidate_pieces;    // into `distinct`, one per candidate
@@ -46,9 +47,15 @@ struct Record {
   std::optional<InputError> error;  // a bad line: `output` is its error record
   Task task;
   std::shared_ptr<const Encoded> encoded;
-  Matrix logits;  // written by the driving thread only (Wave::apply)
-  std::size_t outstanding = 0;  // pairs of the current round not yet back (a round may span waves)
-  // Set for a request's record: finished by its owner's handler and delivered to it out of order.
+  Matrix logits;  // written by the driving thread only (PairBatch::apply)
+  std::size_t outstanding = 0;  // pairs of the current round not yet back (a round spans batches)
+  std::size_t scored = 0;       // pairs scored so far, all rounds
+  bool cut_short = false;       // pairs of it were dropped unscored (a stop): it is never finished
+  // Where the scheduler places its pairs (schedule/pair_queue.hpp): its flow (the stream's one, or
+  // its request's) and its admission number (lower is older). Set by the driver and the sink.
+  std::uint64_t flow = 0, order = 0;
+  // A request's record (the server's): finished by its owner's handler and delivered to it as soon
+  // as it is done (pipeline/owner_sink.hpp). A stream's records have none.
   std::shared_ptr<RecordOwner> owner;
   std::size_t slot = 0;  // the record's place in its owner's request
 };

@@ -5,6 +5,7 @@
 // or stopped (a stop was requested before the end). A run is complete only after the end.
 #pragma once
 
+#include <functional>
 #include <memory>
 
 #include "pairrm/pipeline/record.hpp"
@@ -14,16 +15,18 @@ namespace pairrm {
 class RecordFeed {
  public:
   enum class State { Record, NotYet, Ended, Stopped };
-  // How long next() waits when no record is queued: until there is one (or the end, or a stop);
-  // or only while the feed is busy making records, not while it waits for its producer (a pipe
-  // whose writer is thinking, a server with no request in hand).
-  enum class Wait { ForRecord, WhileReading };
+  // How long next() waits when no record is queued: until there is one (or the end, or a stop), or
+  // not at all (NotYet). The driver never waits here: it learns of new records from on_ready.
+  enum class Wait { ForRecord, No };
   struct Next {
     State state;
     std::unique_ptr<Record> record;  // with State::Record
   };
   virtual ~RecordFeed() = default;
   virtual Next next(Wait wait) = 0;
+  // Called, on any thread, whenever next() may have something new (a record, the end, a stop). Set
+  // it before the driver runs and clear it (empty) after; each feed says which threads call it.
+  virtual void on_ready(std::function<void()> notify) = 0;
 };
 
 }  // namespace pairrm

@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <deque>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -41,9 +42,12 @@ class RecordSource : public RecordFeed {
   // 100 ms even while the thread is busy: Stopped at once, even with records queued. Rethrows what
   // ended the reading thread (an I/O or tokenizer error) once the queue is empty.
   Next next(Wait wait) override;
+  // Called on the reading thread after each record it queues, and when it ends.
+  void on_ready(std::function<void()> notify) override;
 
  private:
   void run();
+  void tell();
   std::unique_ptr<Record> prepare();
   bool stop_requested() const { return stop_ && stop_->value(); }
 
@@ -58,11 +62,13 @@ class RecordSource : public RecordFeed {
   std::mutex mu_;
   std::condition_variable changed_;
   std::deque<std::unique_ptr<Record>> ready_;
-  bool starved_ = false;   // the thread waits for the producer
   bool ended_ = false;     // the thread is done (end, stop, error or shutdown)
   bool at_end_ = false;    // ... because the input ended
   bool shutdown_ = false;  // the destructor asked the thread to finish
   std::exception_ptr failure_;
+  // Held while the hook runs, so that replacing it waits for a call in progress.
+  std::mutex hook_mu_;
+  std::function<void()> hook_;
   std::thread thread_;
 };
 

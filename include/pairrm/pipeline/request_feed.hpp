@@ -21,6 +21,8 @@ class RequestFeed : public RecordFeed {
   // No more records: next() hands out what is queued, then Ended.
   void close();
   Next next(Wait wait) override;
+  // Called on the thread that pushes (a request's) or closes.
+  void on_ready(std::function<void()> notify) override;
   std::size_t queued() const;
   // Told how long each record waited, when the driver takes it (on the driving thread).
   void on_taken(std::function<void(double seconds)> hook) { on_taken_ = std::move(hook); }
@@ -31,6 +33,9 @@ class RequestFeed : public RecordFeed {
   std::deque<std::pair<std::chrono::steady_clock::time_point, std::unique_ptr<Record>>> queue_;
   std::function<void(double)> on_taken_;
   bool closed_ = false;
+  void tell();
+  std::mutex hook_mu_;  // held while the hook runs, so that replacing it waits for a call in progress
+  std::function<void()> hook_;
 };
 
 }  // namespace pairrm
