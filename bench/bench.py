@@ -87,9 +87,9 @@ def sync(device):
         torch.cuda.synchronize()
 
 
-def run_ours(binary, model, records_path, device, threads, max_tokens, dtype):
+def run_ours(binary, model, records_path, device, threads, max_tokens, dtype, extra=()):
     base = [binary, "rank", "-m", model, "--matrix", "--device", device, "--threads", str(threads),
-            "--max-batch-tokens", str(max_tokens), "--progress", "never", "--dtype", dtype]
+            "--max-batch-tokens", str(max_tokens), "--progress", "never", "--dtype", dtype, *extra]
     with tempfile.NamedTemporaryFile("w", suffix=".jsonl") as empty:
         t = time.perf_counter()
         subprocess.run(base + ["-i", empty.name], check=True, capture_output=True)
@@ -197,6 +197,8 @@ def main():
     p.add_argument("--blender-batch", type=int, default=8, help="prompts per batch in the LLM-Blender way")
     p.add_argument("--dtype", default="auto", help="ours: auto (bf16 on GPU, fp32 on CPU), fp32, fp16, bf16")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--schedule-horizon", type=int, help="ours: pass --schedule-horizon N (default: the binary's own)")
+    p.add_argument("--no-parity", action="store_true", help="ours in bf16/fp16: skip the fp32 run for decision parity")
     p.add_argument("--binary", default=os.path.join(REPO, "build", "pairrm"))
     p.add_argument("--spm", default=os.environ.get("PAIRRM_SPM", os.path.join(REPO, "..", "shared", "models", "deberta-v3-spm.model")))
     p.add_argument("--models", default=os.path.join(REPO, "models"), help="where random models are cached")
@@ -234,14 +236,18 @@ def main():
     results, margins = {}, {}
     with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as f:
         f.writelines(json.dumps(r) + "\n" for r in records)
+    extra = [] if args.schedule_horizon is None else ["--schedule-horizon", str(args.schedule_horizon)]
     if "ours" in systems:
-        out, wall, startup, pad = run_ours(args.binary, model_path, f.name, args.device, args.threads, args.max_batch_tokens, our_dtype)
+        out, wall, startup, pad = run_ours(args.binary, model_path, f.name, args.device, args.threads, args.max_batch_tokens,
+                                           our_dtype, extra)
         logits = {(r, i, j): out[r]["logits"][i][j] for (r, i, j) in ids}
         margins["ours"] = decisions(logits, records)
-        results["ours"] = {"seconds": wall - startup, "startup_seconds": startup, "padding_efficiency": pad, "dtype": our_dtype}
-        if our_dtype != "fp32":
+        results["ours"] = {"seconds": wall - startup, "startup_seconds": startup, "padding_efficiency": pad, "dtype": our_dtype,
+                           "schedule_horizon": args.schedule_horizon}
+        if our_dtype != "fp32" and not args.no_parity:
             # Reduced precision: the decision-parity rate against our own fp32 run on the same device.
-            out32, _, _, _ = run_ours(args.binary, model_path, f.name, args.device, args.threads, args.max_batch_tokens, "fp32")
+            out32, _, _, _ = run_ours(args.binary, model_path, f.name, args.device, args.threads, args.max_batch_tokens, "fp32",
+                                      extra)
             m32 = decisions({(r, i, j): out32[r]["logits"][i][j] for (r, i, j) in ids}, records)
             results["ours"]["decision_parity_vs_fp32"], _ = agreement(m32, margins["ours"])
     os.unlink(f.name)

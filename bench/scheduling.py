@@ -35,7 +35,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 
-from serve_load import LOOPBACK, Server, default_model, percentile_ms, post_once, text  # noqa: E402
+from serve_load import LOOPBACK, Server, default_model, percentile_ms, post_once, read_metrics, text  # noqa: E402
 
 PROMPT = (20, 400, 80)    # words: lo, hi, median (about as many ids), log-normal as bench.py's
 ANSWER = (10, 500, 120)
@@ -58,6 +58,16 @@ def fake_env(args, spec):
     return env
 
 
+def label(args, binary):
+    name = os.path.basename(os.path.dirname(binary)) or binary
+    return name if args.horizon_now is None else f"{name} (--schedule-horizon {args.horizon_now})"
+
+
+def horizon_flag(args):
+    """--schedule-horizon for this build's runs (an older binary has no such option)."""
+    return [] if args.horizon_now is None else ["--schedule-horizon", str(args.horizon_now)]
+
+
 def commit_of(binary):
     try:
         out = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=10).stdout.strip()
@@ -72,11 +82,9 @@ def head_of_line(args, binary, model, work):
     env_before = dict(os.environ)
     if args.real:
         cmd = [binary, "serve", "-m", model, "--host", LOOPBACK, "--port", "0", "--device", args.device]
-        batch_s = None
     else:
         os.environ.update(fake_env(args, f"batch_ms={args.batch_ms}"))
         cmd = [binary, "serve", "-m", model, "--host", LOOPBACK, "--port", "0", "--device", "cpu"]
-        batch_s = args.batch_ms / 1000
     if args.max_batch_tokens:
         cmd += ["--max-batch-tokens", str(args.max_batch_tokens)]
     try:
@@ -114,16 +122,18 @@ def head_of_line(args, binary, model, work):
         time.sleep(rng.uniform(0, 0.05))
     stop.set()
     background.join(args.seconds_cap + 120)
+    # A batch's mean time, from the server's own counters (the fake engine's is --batch-ms).
+    metrics = read_metrics(server.port)
+    batches = metrics.get("pairrm_batch_pairs_count", 0)
+    batch_s = metrics.get("pairrm_device_busy_seconds_total", 0) / batches if batches else float("nan")
     rc, _ = server.stop(60)
     lat = sorted(latencies)
-    if batch_s is None:  # real engine: a batch's time from the server's own busy counter would be
-        batch_s = float("nan")  # better; here the rank's mean seconds per batch is not exposed
     row = {"scenario": "head-of-line", "binary": binary, "version": commit_of(binary), "compares": len(lat),
            "p50_ms": percentile_ms(lat, 0.5), "p99_ms": percentile_ms(lat, 0.99), "batch_ms": 1000 * batch_s,
            "p99_batches": percentile_ms(lat, 0.99) / 1000 / batch_s, "rank_pairs": rank_pairs,
            "rank_seconds_mean": statistics.mean(rank_seconds) if rank_seconds else None, "server_exit": rc,
            "real": args.real, "device": args.device if args.real else "fake"}
-    print(f"head-of-line {os.path.basename(os.path.dirname(binary)) or binary}: {len(lat)} compares, p50 "
+    print(f"head-of-line {label(args, binary)}: {len(lat)} compares, p50 "
           f"{row['p50_ms']:.0f} ms, p99 {row['p99_ms']:.0f} ms = {row['p99_batches']:.2f} batch times "
           f"(batch {row['batch_ms']:.0f} ms; a {rank_pairs}-pair rank took {row['rank_seconds_mean'] or float('nan'):.1f} s)")
     return row
@@ -138,7 +148,7 @@ def busy(args, binary, model, work):
     stats = os.path.join(work, f"busy-stats-{time.monotonic_ns()}.jsonl")
     spec = f"batch_ms={args.busy_batch_ms},token_us={args.token_us},slow=cuda:1:3,stats={stats}"
     t = time.monotonic()
-    proc = subprocess.run([binary, "rank", "-m", model, "-i", inp, "-q", "--device", "cuda:0,1"],
+    proc = subprocess.run([binary, "rank", "-m", model, "-i", inp, "-q", "--device", "cuda:0,1", *horizon_flag(args)],
                           env=fake_env(args, spec), capture_output=True, text=True, timeout=args.seconds_cap * 4)
     wall = time.monotonic() - t
     if proc.returncode != 0:
@@ -154,7 +164,7 @@ def busy(args, binary, model, work):
     row = {"scenario": "busy", "binary": binary, "version": commit_of(binary), "lines": args.lines,
            "batches": len(batches), "busy_cuda0": share["cuda:0"], "busy_cuda1": share["cuda:1"],
            "until_drained_s": drained - t0, "wall_s": wall, "spec": spec.rsplit(",stats=", 1)[0]}
-    print(f"busy {os.path.basename(os.path.dirname(binary)) or binary}: cuda:0 {100 * share['cuda:0']:.1f}%, "
+    print(f"busy {label(args, binary)}: cuda:0 {100 * share['cuda:0']:.1f}%, "
           f"cuda:1 (3x slower) {100 * share['cuda:1']:.1f}% busy over {drained - t0:.1f} s until the queue drained "
           f"({len(batches)} batches, {wall:.1f} s wall)")
     return row
@@ -169,7 +179,7 @@ def stop_runs(args, binary, model, work):
     spec = f"batch_ms={args.stop_batch_ms},token_us={args.token_us}"
     env = fake_env(args, spec)
     out = os.path.join(work, "stop-out.jsonl")
-    base = [binary, "rank", "-m", model, "-i", inp, "-o", out, "--progress", "never"]
+    base = [binary, "rank", "-m", model, "-i", inp, "-o", out, "--progress", "never", *horizon_flag(args)]
     t = time.monotonic()
     subprocess.run(base, env=env, capture_output=True, check=True, timeout=args.seconds_cap * 4)
     full_s = time.monotonic() - t
@@ -195,7 +205,7 @@ def stop_runs(args, binary, model, work):
     row = {"scenario": "stop", "binary": binary, "version": commit_of(binary), "lines": args.lines, "stops": per_stop,
            "full_run_s": full_s, "lost_share": lost_total / scored_total if scored_total else 0,
            "worst_stop_share": max(s["lost_share"] for s in per_stop), "spec": spec}
-    print(f"stop {os.path.basename(os.path.dirname(binary)) or binary}: {100 * row['lost_share']:.1f}% of the pairs "
+    print(f"stop {label(args, binary)}: {100 * row['lost_share']:.1f}% of the pairs "
           f"scored were not in the lines written, over {len(per_stop)} stops in a {full_s:.1f} s run (worst stop "
           f"{100 * row['worst_stop_share']:.1f}%)")
     return row
@@ -220,6 +230,8 @@ def main():
     p.add_argument("--token-us", type=float, default=0.5, help="busy and stop: cost per padded token")
     p.add_argument("--stops", type=int, default=10)
     p.add_argument("--max-batch-tokens", type=int, default=0)
+    p.add_argument("--horizons", default="", help="busy and stop: run --binary once per --schedule-horizon in this "
+                   "comma-separated list (default: once, with its default)")
     p.add_argument("--real", action="store_true", help="head-of-line on the real engine (-m MODEL --device cuda)")
     p.add_argument("--device", default="cuda")
     p.add_argument("--seconds-cap", type=float, default=120)
@@ -228,13 +240,19 @@ def main():
     if not args.real and not os.path.exists(args.fake_engine):
         sys.exit(f"scheduling.py: no fake engine at {args.fake_engine}: build it (cmake --build build --target pairrm_fake_engine)")
     model = args.model or default_model("tiny", 0, os.path.join(REPO, "models"), args.spm)
-    binaries = ([args.before] if args.before else []) + [args.binary]
+    # (binary, horizon): the older build once, this one once per horizon asked for.
+    horizons = [int(h) for h in args.horizons.split(",") if h] or [None]
+    runs = ([(args.before, None)] if args.before else []) + [(args.binary, h) for h in horizons]
     scenarios = {"head-of-line": head_of_line, "busy": busy, "stop": stop_runs}
     names = list(scenarios) if args.scenario == "all" else [args.scenario]
     with tempfile.TemporaryDirectory() as work, open(args.out, "a") as out:
         for name in names:
-            for binary in binaries:
+            # The server has no horizon (its flows are requests): one run of each build there.
+            todo = runs if name != "head-of-line" else [(b, None) for b in dict.fromkeys(b for b, _ in runs)]
+            for binary, horizon in todo:
+                args.horizon_now = horizon
                 row = scenarios[name](args, os.path.abspath(binary), model, work)
+                row["schedule_horizon"] = horizon
                 out.write(json.dumps(row) + "\n")
                 out.flush()
     return 0

@@ -60,7 +60,7 @@ void Metrics::queued(double seconds) {
 
 void Metrics::progress(const Summary& s) {
   std::lock_guard<std::mutex> lock(mu_);
-  // One call per batch (or wave): a batch is the change in the totals since the last call.
+  // A batch adds one to the batch count in a call of its own: the change in the totals is that batch.
   if (s.batches > last_.batches) {
     batch_pairs_.observe(static_cast<double>(s.pairs - last_.pairs));
     batch_tokens_.observe(static_cast<double>(s.padded_tokens - last_.padded_tokens));
