@@ -18,13 +18,13 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 spm=${PAIRRM_SPM:-../shared/models/deberta-v3-spm.model}
 if [ -f "$spm" ]; then
   "$build/tests/unit_tests"
-  files=(test_e2e.py test_cli.py test_contract.py test_hostile.py test_long_runs.py test_stops.py test_conversation.py
-         test_serve.py)
+  files=(test_e2e.py test_cli.py test_contract.py test_hostile.py test_long_runs.py test_stops.py test_scheduling.py
+         test_conversation.py test_serve.py)
   spm=$(realpath "$spm")
 else
   echo "sanitize: no real vocabulary ($spm): its tests are left out" >&2
   "$build/tests/unit_tests" --test-suite-exclude=vocab
-  files=(test_cli.py test_contract.py test_hostile.py test_long_runs.py test_stops.py test_serve.py)
+  files=(test_cli.py test_contract.py test_hostile.py test_long_runs.py test_stops.py test_scheduling.py test_serve.py)
 fi
 PAIRRM_BIN="$build/pairrm" PAIRRM_SPM="$spm" PYTHONDONTWRITEBYTECODE=1 \
   "$py" -m pytest -q -p no:cacheprovider "${files[@]/#/tests/python/}" ${1:+-k "$1"}

@@ -27,15 +27,7 @@ RecordSource::~RecordSource() {
   thread_.join();
 }
 
-void RecordSource::on_ready(std::function<void()> notify) {
-  std::lock_guard<std::mutex> lock(hook_mu_);
-  hook_ = std::move(notify);
-}
-
-void RecordSource::tell() {
-  std::lock_guard<std::mutex> lock(hook_mu_);
-  if (hook_) hook_();
-}
+void RecordSource::on_ready(std::function<void()> notify) { notify_.set(std::move(notify)); }
 
 void RecordSource::run() {
   bool at_end = false;
@@ -58,7 +50,7 @@ void RecordSource::run() {
         ready_.push_back(std::move(record));
         changed_.notify_all();
       }
-      tell();
+      notify_();
       if (last) {
         at_end = true;  // --on-error fail: the input ends at its first bad line
         break;
@@ -74,7 +66,7 @@ void RecordSource::run() {
     at_end_ = at_end;
     changed_.notify_all();
   }
-  tell();
+  notify_();
 }
 
 std::unique_ptr<Record> RecordSource::prepare() {

@@ -10,7 +10,7 @@ bool RequestFeed::push(std::vector<std::unique_ptr<Record>> records) {
     for (auto& r : records) queue_.emplace_back(now, std::move(r));
     changed_.notify_all();
   }
-  tell();
+  notify_();
   return true;
 }
 
@@ -20,18 +20,10 @@ void RequestFeed::close() {
     closed_ = true;
     changed_.notify_all();
   }
-  tell();
+  notify_();
 }
 
-void RequestFeed::on_ready(std::function<void()> notify) {
-  std::lock_guard<std::mutex> lock(hook_mu_);
-  hook_ = std::move(notify);
-}
-
-void RequestFeed::tell() {
-  std::lock_guard<std::mutex> lock(hook_mu_);
-  if (hook_) hook_();
-}
+void RequestFeed::on_ready(std::function<void()> notify) { notify_.set(std::move(notify)); }
 
 std::size_t RequestFeed::queued() const {
   std::lock_guard<std::mutex> lock(mu_);

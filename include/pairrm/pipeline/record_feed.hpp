@@ -7,10 +7,29 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
 
 #include "pairrm/pipeline/record.hpp"
 
 namespace pairrm {
+
+// A feed's on_ready hook: set by the driver's thread while the feed's own threads call it, so
+// replacing it waits for a call in progress (after set({}) returns, the old hook is not running).
+class ReadyHook {
+ public:
+  void set(std::function<void()> hook) {
+    std::lock_guard<std::mutex> lock(mu_);
+    hook_ = std::move(hook);
+  }
+  void operator()() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (hook_) hook_();
+  }
+
+ private:
+  std::mutex mu_;
+  std::function<void()> hook_;
+};
 
 class RecordFeed {
  public:

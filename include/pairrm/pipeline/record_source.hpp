@@ -47,7 +47,6 @@ class RecordSource : public RecordFeed {
 
  private:
   void run();
-  void tell();
   std::unique_ptr<Record> prepare();
   bool stop_requested() const { return stop_ && stop_->value(); }
 
@@ -66,9 +65,7 @@ class RecordSource : public RecordFeed {
   bool at_end_ = false;    // ... because the input ended
   bool shutdown_ = false;  // the destructor asked the thread to finish
   std::exception_ptr failure_;
-  // Held while the hook runs, so that replacing it waits for a call in progress.
-  std::mutex hook_mu_;
-  std::function<void()> hook_;
+  ReadyHook notify_;
   std::thread thread_;
 };
 

@@ -33,9 +33,7 @@ class RequestFeed : public RecordFeed {
   std::deque<std::pair<std::chrono::steady_clock::time_point, std::unique_ptr<Record>>> queue_;
   std::function<void(double)> on_taken_;
   bool closed_ = false;
-  void tell();
-  std::mutex hook_mu_;  // held while the hook runs, so that replacing it waits for a call in progress
-  std::function<void()> hook_;
+  ReadyHook notify_;
 };
 
 }  // namespace pairrm
