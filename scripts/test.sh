@@ -16,7 +16,7 @@ scripts/setup.sh >/dev/null
 cd "${PAIRRM_BUILD_DIR:-build}"
 jobs=$(nproc)
 if ((all)); then
-  export PAIRRM_CONFORMANCE_PAIRS=2000
+  export PAIRRM_CONFORMANCE_PAIRS=2000 PAIRRM_EXHAUSTIVE=1
   # The two slow ones build with every core themselves: after the rest, one at a time.
   ctest --output-on-failure -j "$jobs" -LE "fuzz|sanitize" "$@"
   ctest --output-on-failure -L "fuzz|sanitize" "$@"

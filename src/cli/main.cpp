@@ -26,6 +26,13 @@ const char* malloc_conf = "dirty_decay_ms:-1,muzzy_decay_ms:-1";
 #endif
 
 int main(int argc, char** argv) {
+  // libtorch's OpenMP threads spin for a while after each parallel region (libgomp's default
+  // ACTIVE wait). Alone on a machine that is harmless; two pairrm processes on one node (shards, a
+  // server next to a batch job, the test suite) steal each other's cores with it: two concurrent
+  // runs of bench/neighbours.py took 22.6 s spinning and 8.7 s passive; a lone run pays 1.09x on
+  // the tiny model, nothing measurable on the small shape (BENCHMARKS.md "Neighbours"). Set before
+  // any thread starts and before libgomp is loaded (with the engine); a user's value is kept.
+  ::setenv("OMP_WAIT_POLICY", "PASSIVE", 0);
   // `pairrm rank ... | head -1`: a closed stdout ends the process quietly, whatever a library set.
   std::signal(SIGPIPE, SIG_DFL);
   // stdout carries all of the output: unsynchronized with C stdio, std::cout buffers like a file.

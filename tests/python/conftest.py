@@ -9,6 +9,21 @@ sys.path.insert(0, os.path.join(HERE, "..", "..", "scripts"))
 import pytest  # noqa: E402
 
 
+# Slow, exhaustive variants of cases the default run covers once: scripts/test.sh --all (CI) sets
+# PAIRRM_EXHAUSTIVE=1 and runs them; the default run reports them skipped, saying so.
+def pytest_configure(config):
+    config.addinivalue_line("markers", "exhaustive: run only with PAIRRM_EXHAUSTIVE=1 (scripts/test.sh --all)")
+
+
+def pytest_collection_modifyitems(config, items):
+    if os.environ.get("PAIRRM_EXHAUSTIVE") == "1":
+        return
+    skip = pytest.mark.skip(reason="exhaustive: scripts/test.sh --all runs it (PAIRRM_EXHAUSTIVE=1)")
+    for item in items:
+        if "exhaustive" in item.keywords:
+            item.add_marker(skip)
+
+
 @pytest.fixture(scope="module")
 def fast():
     """Hugging Face's fast DebertaV2 tokenizer with PairRM's markers: the reference tokenizer."""

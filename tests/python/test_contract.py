@@ -16,10 +16,10 @@ def model(models):
     return models["pairrm"]
 
 
-def pairrm(*args, stdin=None, env=None):
+def pairrm(*args, stdin=None, env=None, cwd=None):
     require_binary()
-    return subprocess.run([BIN, *args], input=stdin, capture_output=True, text=True, timeout=300,
-                          env=dict(os.environ, **(env or {})))
+    return subprocess.run([os.path.abspath(BIN), *args], input=stdin, capture_output=True, text=True, timeout=300,
+                          env=dict(os.environ, **(env or {})), cwd=cwd)
 
 
 def write(path, rows):
@@ -156,7 +156,8 @@ def test_summary_to_stdout_only_when_stdout_is_free(model, tmp_path):
     refused = pairrm("rank", "-m", model, "-i", src, "--summary", "-")
     assert refused.returncode == 1 and "--summary" in refused.stderr
     out = str(tmp_path / "out.jsonl")
-    ok = pairrm("rank", "-m", model, "-q", "-i", src, "-o", out, "--summary", "-")
+    # Run where a file named "-" would land if "-" were taken as a file name (one was committed once).
+    ok = pairrm("rank", "-m", model, "-q", "-i", src, "-o", out, "--summary", "-", cwd=tmp_path)
     assert ok.returncode == 0 and json.loads(ok.stdout)["records"] == 1 and not os.path.exists(tmp_path / "-")
     bad = pairrm("rank", "-m", model, "-i", src, "--summary", str(tmp_path / "no" / "such" / "dir.json"))
     assert bad.returncode == 1 and "summary" in bad.stderr  # found before the run, not after it

@@ -164,7 +164,7 @@ def test_resume_needs_an_output_file_and_starts_fresh_without_one(model, tmp_pat
     assert len(jsonl(read(out).decode())) == 5
 
 
-@pytest.mark.parametrize("final_newline", [True, False])
+@pytest.mark.parametrize("final_newline", [True, pytest.param(False, marks=pytest.mark.exhaustive)])
 def test_shards_concatenate_to_the_whole_run(model, tmp_path, final_newline):
     src = write_input(str(tmp_path / "in.jsonl"), 200, bad_lines=(5, 150), crlf=(3, 4, 199), final_newline=final_newline)
     whole = str(tmp_path / "whole.jsonl")
@@ -180,6 +180,7 @@ def test_shards_concatenate_to_the_whole_run(model, tmp_path, final_newline):
     assert errors == [6, 151]  # numbered as in the whole input
 
 
+@pytest.mark.exhaustive
 def test_more_shards_than_lines(model, tmp_path):
     src = write_input(str(tmp_path / "in.jsonl"), 4, bad_lines=())
     whole = str(tmp_path / "whole.jsonl")

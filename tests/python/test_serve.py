@@ -125,7 +125,7 @@ def appended(cli_obj, record):
     return {k: v for k, v in cli_obj.items() if k not in record or k == "id"}
 
 
-@pytest.mark.parametrize("recipe", ["pairrm", "better-pairrm"])
+@pytest.mark.parametrize("recipe", ["pairrm", pytest.param("better-pairrm", marks=pytest.mark.exhaustive)])
 def test_served_records_equal_the_cli_while_others_are_in_flight(servers, models, recipe):
     rng = random.Random(7 if recipe == "pairrm" else 8)
     url = servers[recipe].url
@@ -433,6 +433,7 @@ def test_a_drain_that_runs_out_of_time_answers_503_and_exits_0(models):
     assert s.proc.wait(timeout=60) == 0
 
 
+@pytest.mark.exhaustive  # test_scheduling.py checks the bound batch by batch on fake devices
 def test_a_small_request_is_not_held_behind_a_large_one(servers, models):
     """Each request is a flow of its own, served fairly by the scheduler: a compare that arrives
     while a rank of 9,900 pairs runs is answered before it, and the rank's numbers are still the CLI's."""

@@ -66,7 +66,8 @@ def lines_on_disk(out):
     return read(out).count(b"\n") if os.path.exists(out) else 0
 
 
-@pytest.mark.parametrize("window", [1, 7, 32, 100])
+@pytest.mark.parametrize("window", [1, pytest.param(7, marks=pytest.mark.exhaustive),
+                                    pytest.param(32, marks=pytest.mark.exhaustive), 100])
 def test_sigterm_at_seeded_moments_then_resume_is_byte_identical(model, inputs, reference, tmp_path, window):
     src, _ = inputs
     out = str(tmp_path / "out.jsonl")

@@ -92,6 +92,7 @@ def test_better_pairrm_ids_equal_reward_bench(better, rows):
     assert not bad, f"first difference at row {bad[0]}: {rows[bad[0]]!r:.300}"
 
 
+@pytest.mark.exhaustive
 def test_better_pairrm_system_turns(better):
     """reward-bench asserts that even-indexed turns agree, which with a system turn first includes the
     final answer: upstream runs such conversations only with equal candidates, so that is how they are
@@ -102,6 +103,7 @@ def test_better_pairrm_system_turns(better):
     assert not bad, f"first difference at row {bad[0]}"
 
 
+@pytest.mark.exhaustive
 def test_better_pairrm_without_clean_up(tmp_path, weights, rows):
     """A tokenizer whose tokenizer_config.json says clean_up_tokenization_spaces: false (what today's
     transformers writes) takes the other branch of reward-bench's decode; the exporter records it."""

@@ -71,8 +71,6 @@ TEST_CASE("the round trip cuts, decodes and encodes again; PairRM encodes once")
   CHECK(TextEncoder(tokenizer(), r).candidate("hello big world") == three);
 }
 
-TEST_SUITE_END();
-
 TEST_CASE("a long text is encoded through a window: the kept ids are exactly the whole text's") {
   const Tokenizer& t = tokenizer();
   Recipe r;
@@ -105,3 +103,5 @@ TEST_CASE("a long text is encoded through a window: the kept ids are exactly the
   const std::string solid(200000, 'y');
   CHECK(e.encode_kept(solid, 10, false) == t.encode(solid));
 }
+
+TEST_SUITE_END();
