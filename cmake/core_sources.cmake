@@ -32,6 +32,8 @@ set(PAIRRM_CORE_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/../src/runtime/device_workers.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../src/schedule/pair_queue.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../src/tasks/options_json.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/../src/tasks/option_list.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/../src/did_you_mean.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../src/tasks/task.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../src/schedule/planner.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../src/text/text_encoder.cpp

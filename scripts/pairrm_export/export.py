@@ -87,7 +87,8 @@ def download(name: str, revision: Optional[str]) -> str:
     except Exception as e:  # offline, unknown repo, auth: all end the same way for the user
         raise CheckpointError(
             f"cannot download {name} from the Hugging Face Hub ({type(e).__name__}: {e}). "
-            "On a machine without Hub access, download the checkpoint elsewhere and pass its directory with --checkpoint."
+            "On a machine without Hub access, download the checkpoint elsewhere and pass its directory: pairrm -m DIR, "
+            "or scripts/export_model.sh --checkpoint DIR -o FILE."
         )
 
 

@@ -40,7 +40,7 @@ namespace {
 // The record subcommands' one set-up: the handler is made once the model file says its template.
 template <typename Handler, typename Options>
 int run_handler(const CommonOptions& common, Options options, std::unique_ptr<Handler>& handler,
-                std::istream* in = nullptr) {
+                std::istream* in = nullptr, OutputTotals* totals = nullptr) {
   return run_records(
       common,
       [&](const ModelInfo& info) -> MadeHandler {
@@ -48,7 +48,7 @@ int run_handler(const CommonOptions& common, Options options, std::unique_ptr<Ha
         handler = std::make_unique<Handler>(options);
         return {*handler, common.command, options_json(options)};
       },
-      in);
+      in, totals);
 }
 }  // namespace
 
@@ -62,9 +62,12 @@ int run_eval(const CommonOptions& common, EvalOptions options, const EvalFiles& 
       files.sections.empty() ? std::vector<Section>{} : parse_sections(read_text_file(files.sections, "sections file"), files.sections);
   check_summary(files.summary, common);
   std::unique_ptr<EvalHandler> handler;
-  const int code = run_handler(common, std::move(options), handler);
-  if (!common.quiet) std::fputs(eval_table(handler->counts(), sections).c_str(), stderr);
-  if (!files.summary.empty()) write_text(files.summary, eval_summary_json(handler->counts(), sections), "summary");
+  OutputTotals totals;
+  const int code = run_handler(common, std::move(options), handler, nullptr, &totals);
+  if (!common.quiet) std::fputs(eval_table(handler->counts(), sections, totals.errors).c_str(), stderr);
+  if (!files.summary.empty()) {
+    write_text(files.summary, eval_summary_json(handler->counts(), sections, totals.errors), "summary");
+  }
   return code;
 }
 

@@ -66,7 +66,13 @@ int run_eval(const CommonOptions& common, EvalOptions options, const EvalFiles& 
 struct TokenizePair {
   std::size_t first = 0, second = 1;
 };
-int run_tokenize(const CommonOptions& common, TokenizePair pair);
+// The keys of each record shape (their --*-key options).
+struct TokenizeKeys {
+  RankOptions rank;
+  CompareOptions compare;
+  EvalOptions eval;
+};
+int run_tokenize(const CommonOptions& common, TokenizeKeys keys, TokenizePair pair);
 int run_info(const CommonOptions& common, bool json);
 
 }  // namespace pairrm::cli

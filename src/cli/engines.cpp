@@ -51,6 +51,14 @@ std::string Engines::where() const {
   return out;
 }
 
+std::string Engines::devices() const {
+  std::string out;
+  for (const auto& e : engines) out += (out.empty() ? "" : ",") + e->device();
+  return out;
+}
+
+std::string Engines::dtype() const { return engines.empty() ? "" : engines.front()->dtype(); }
+
 Engines load_engines(const ModelFile& model, const EngineOptions& options, const Layout& layout, BatchLimits& limits,
                      bool quiet) {
   Engines out;

@@ -21,7 +21,9 @@ std::vector<std::string> device_list(const EngineOptions& options);
 struct Engines {
   std::vector<std::unique_ptr<Engine>> engines;
   std::vector<Scorer*> scorers() const;
-  std::string where() const;  // "cpu fp32", "cuda:0 bf16, cuda:1 bf16"
+  std::string where() const;    // "cpu fp32", "cuda:0 bf16, cuda:1 bf16"
+  std::string devices() const;  // what --device resolved to: "cpu", "cuda:0,cuda:1"
+  std::string dtype() const;    // what --dtype resolved to: "fp32"
 };
 
 // Loads the model on every device; on a GPU runs the worst-case batch once, halving

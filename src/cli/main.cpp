@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -51,7 +53,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::Success& e) {
     return app.exit(e);  // --help, --version
   } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "pairrm: error: %s%s\n", e.what(), pairrm::cli::usage_hint(app, e).c_str());
+    std::fprintf(stderr, "pairrm: error: %s%s\n", e.what(), pairrm::cli::usage_hint(app, e, std::vector<std::string>(argv + 1, argv + argc)).c_str());
     return 1;
   }
   try {

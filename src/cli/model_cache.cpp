@@ -76,6 +76,18 @@ class FileLock {
   int fd_ = -1;
 };
 
+// After a failed export: a cache folder that holds nothing but its lock goes, so that failures
+// leave no empty models--* folders. A process waiting on the removed lock file still gets it and
+// finds nothing exported; one arriving later makes a new lock file: at worst two exports of one
+// model run at once, each into its own staged file, the last rename winning with the same bytes.
+void drop_if_only_lock(const fs::path& dir) {
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    if (e.path().filename() != ".lock") return;
+  }
+  if (!ec) fs::remove_all(dir, ec);
+}
+
 // Runs the project's exporter with `args`; its stderr (progress, errors) passes through to ours.
 // Returns the exporter's exit code; throws when it cannot be started.
 int run_exporter(const std::vector<std::string>& args) {
@@ -131,9 +143,13 @@ void export_to(const fs::path& target, const std::vector<std::string>& source_ar
   }
   if (rc != 0 || !fs::exists(tmp)) {
     fs::remove(tmp, ec);
+    if (source_args.front() == "--checkpoint") {
+      throw Error("cannot export " + what + ": the exporter's message above says what in the checkpoint directory "
+                  "pairrm cannot use");
+    }
     throw Error("cannot export " + what + " (the exporter's message is above). Offline or without Hub access: "
                 "export it on a machine that has access (scripts/export_model.sh --hub NAME -o FILE) and pass the "
-                "file with -m, or pass a downloaded checkpoint directory.");
+                "file with -m, or pass a downloaded checkpoint directory with -m DIR.");
   }
   fs::rename(tmp, target);
 }
@@ -197,6 +213,10 @@ ResolvedModel resolve_uncaught(const std::string& spec, bool quiet, bool export_
       return r;
     }
     if (!fs::exists(target)) {
+      struct Tidy {
+        const fs::path& dir;
+        ~Tidy() { drop_if_only_lock(dir); }
+      } tidy{dirs};  // after the lock is released
       FileLock lock(dirs / ".lock");
       if (!fs::exists(target)) export_to(target, {"--checkpoint", spec}, spec, quiet);  // else: another process did
     }
@@ -244,6 +264,13 @@ ResolvedModel resolve_uncaught(const std::string& spec, bool quiet, bool export_
     return r;
   }
   if (commit.empty()) {
+    struct Tidy {
+      const fs::path& dir;
+      bool done = false;
+      ~Tidy() {
+        if (!done) drop_if_only_lock(dir);
+      }
+    } tidy{dir};  // after the lock is released
     FileLock lock(dir / ".lock");
     commit = known();  // another process may have exported it while we waited
     if (commit.empty()) {
@@ -260,6 +287,7 @@ ResolvedModel resolve_uncaught(const std::string& spec, bool quiet, bool export_
       commit = read_model_file(staged.string()).info.revision;
       fs::rename(staged, cached_file(commit));
     }
+    tidy.done = true;
     write_text_atomically(dir / "refs" / wanted, commit);
   }
   r.path = cached_file(commit).string();

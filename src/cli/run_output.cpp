@@ -104,12 +104,14 @@ RunOutput::RunOutput(const CommonOptions& common, RunManifest run, const std::fu
   }
   resuming_ = common.resume && exists;
   if (!resuming_) return;
-  const auto stored = read_manifest(manifest_path(common.output));
+  stored_ = read_manifest(manifest_path(common.output));
+  const auto& stored = stored_;
   if (!stored) {
     throw Error(common.output + ": exists but has no run manifest (" + manifest_path(common.output) +
                 "), so it cannot be resumed. Remove it, or run without --resume to overwrite it.");
   }
-  if (auto conflict = resume_conflict(*stored, run_)) {
+  // The device and dtype are compared as resolved, once the engines load (resolve()).
+  if (auto conflict = resume_conflict(*stored, run_, {"--device", "--dtype"})) {
     throw Error("cannot resume " + common.output + ": " + *conflict +
                 ". Rerun with the original invocation, or remove the output and its manifest to start over.");
   }
@@ -126,6 +128,22 @@ RunOutput::RunOutput(const CommonOptions& common, RunManifest run, const std::fu
   }
   check_lines_ = stored->lines_done;
   check_sha_ = stored->input_prefix_sha256;
+}
+
+void RunOutput::resolve(const std::string& flag, const std::string& value) {
+  for (auto& [key, v] : run_.options) {
+    if (key != flag) continue;
+    v = value;
+    if (!stored_) return;
+    std::string was = "(not set)";
+    for (const auto& [k, stored] : stored_->options) {
+      if (k == key) was = stored;
+    }
+    if (was != value) {
+      throw Error("cannot resume " + common_.output + ": " + key + " was \"" + was + "\", now \"" + value +
+                  "\". Rerun with the original " + key + ", or remove the output and its manifest to start over.");
+    }
+  }
 }
 
 std::ostream& RunOutput::open() {

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -42,6 +43,10 @@ class RunOutput {
   // Lines an earlier run wrote (resume), and the error records among them.
   const OutputLines& kept() const { return kept_; }
 
+  // What an option given as `auto` resolved to (the device, the dtype), before open(): recorded in
+  // a fresh manifest; when resuming, checked against the stored value (throws Error naming both).
+  void resolve(const std::string& flag, const std::string& value);
+
   // Opens the output: appends when resuming, else replaces FILE.
   std::ostream& open();
   // Resuming: reads (and hashes) the input lines the kept lines answer. Throws when the input is
@@ -55,6 +60,7 @@ class RunOutput {
  private:
   const CommonOptions& common_;
   RunManifest run_;
+  std::optional<RunManifest> stored_;  // resuming: the manifest of the run continued
   bool to_file_ = false, resuming_ = false, already_complete_ = false;
   OutputLines kept_;
   std::size_t check_lines_ = 0;  // the manifest's lines_done, whose input hash is checked

@@ -104,7 +104,7 @@ std::optional<RunModel> open_model(const CommonOptions& common, const StopSignal
 }  // namespace
 
 int run_records(const CommonOptions& common, const std::function<MadeHandler(const ModelInfo&)>& make_handler,
-                std::istream* override_in) {
+                std::istream* override_in, OutputTotals* totals) {
   const StopSignal& stop = install_stop_signals();
   check_output(common);  // before the model loads, and before anything is opened for writing
   check_summary(common.run_summary, common);
@@ -125,6 +125,7 @@ int run_records(const CommonOptions& common, const std::function<MadeHandler(con
 
   RunOutput output(common, describe_run(common, model.sha256), [&](std::string_view line) { handler.resumed(line); });
   const int kept_code = output.kept().errors ? 2 : 0;
+  if (totals) *totals = {output.kept().lines, output.kept().errors};
   if (output.already_complete()) return kept_code;
 
   PipelineOptions pipeline = common.pipeline;
@@ -138,6 +139,8 @@ int run_records(const CommonOptions& common, const std::function<MadeHandler(con
     encoder.emplace(*tokenizer, layout->recipe());
     engines = load_engines(*model.file, common.engine, *layout, pipeline.limits, common.quiet);
     model.where = engines.where();
+    output.resolve("--device", engines.devices());
+    output.resolve("--dtype", engines.dtype());
   }
   if (stop.value()) return stopped_exit(stop.value(), output.kept().lines, output.to_file());
 
@@ -156,6 +159,7 @@ int run_records(const CommonOptions& common, const std::function<MadeHandler(con
                                      {*model.server, made.command, made.options_json, model.server_max_body},
                                      pipeline, report)
                         : run_pipeline(*input.reader, writer, handler, *encoder, *layout, engines.scorers(), pipeline, report);
+  if (totals) *totals = {output.kept().lines + s.written, output.kept().errors + s.written_errors};
   const double seconds = reporter.seconds();
   reporter.finish(s, model.where);
   if (!common.run_summary.empty()) write_run_summary(common, s, seconds, model.where, model.sha256);

@@ -59,6 +59,9 @@ class Batch {
       if (!got) return false;
       answers = std::move(*got);
     }
+    // Every line of a call is written below: what it scored is all in lines written.
+    summary_.pairs += answers.pairs;
+    summary_.pairs_written += answers.pairs;
     std::size_t next = 0;
     for (Slot& s : slots_) {
       if (!s.is_error) {

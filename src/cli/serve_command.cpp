@@ -42,27 +42,20 @@ Subcommand add_serve(CLI::App& parent) {
   app->add_option("--port", o->port, "port, 0 = one the system picks (printed)")->capture_default_str()->check(CLI::Range(0, 65535));
   app->add_option("--api-key", o->api_key, "require \"Authorization: Bearer KEY\" (all but /health)")->envname("PAIRRM_API_KEY");
   app->add_option("--max-concurrent-requests", o->max_concurrent_requests, "more in flight get 429 at once")
-      ->capture_default_str()->check(at_least_one());
+      ->capture_default_str()->check(at_least(1));
   app->add_option("--max-body-bytes", o->max_body_bytes, "larger bodies get 413 (units: KiB, MiB, ...)")
       ->transform(CLI::AsSizeValue(false))->default_str(std::to_string(o->max_body_bytes >> 20) + "MiB");
   app->add_option("--max-inflight-bytes", o->max_inflight_bytes,
                   "request bodies in flight (parsing takes ~15x their size at its peak); past it, 429")
       ->transform(CLI::AsSizeValue(false))->default_str(std::to_string(o->max_inflight_bytes >> 20) + "MiB");
   app->add_option("--max-candidates", o->max_candidates, "a record with more candidates: 422 (in a batch, its error)")
-      ->capture_default_str()->check(at_least_one());
+      ->capture_default_str()->check(at_least(1));
   app->add_option("--shutdown-timeout", o->shutdown_timeout, "seconds a SIGTERM waits for requests in flight")
       ->capture_default_str()->check(CLI::NonNegativeNumber);
   app->add_option("--keep-alive", o->keep_alive_seconds, "seconds an idle connection stays open")
-      ->capture_default_str()->check(at_least_one());
-  app->add_option("--device", common->engine.device, "auto | cpu | cuda | cuda:N | cuda:0,1 (one engine per GPU)")
-      ->capture_default_str();
-  app->add_option("--dtype", common->engine.dtype, "auto | fp32 | fp16 | bf16")->capture_default_str();
-  app->add_option("--threads", common->engine.threads, "CPU threads for the model, 0 = libtorch's default")
-      ->capture_default_str();
-  app->add_option("--max-batch-tokens", common->pipeline.limits.max_tokens, "token budget per batch, padding counted")
-      ->capture_default_str()->check(at_least_one());
-  app->add_option("--max-batch-pairs", common->pipeline.limits.max_pairs, "pairs per batch at most")
-      ->capture_default_str()->check(at_least_one());
+      ->capture_default_str()->check(at_least(1));
+  auto registered = std::make_shared<Registered>();
+  registered->add(*app, [](CliAdder& a, CommonOptions& c) { visit_engine_options(a, c); }, *common);
   app->add_flag("-q,--quiet", common->quiet, "no messages but errors and the listening line");
   return {app, [=] {
             device_list(common->engine);  // a bad --device or --dtype is refused before any model work

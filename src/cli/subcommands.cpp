@@ -1,6 +1,6 @@
 #include "subcommands.hpp"
 
-#include <charconv>
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <sstream>
@@ -15,35 +15,21 @@ namespace pairrm::cli {
 
 namespace {
 
-// --reference: an index K, or one of the named choices.
-void parse_reference(const std::string& text, RankOptions& rank) {
-  for (const auto& c : kReferenceChoices) {
-    if (c.name == text) {
-      rank.reference = c.value;
-      return;
-    }
-  }
-  std::size_t index = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), index);
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) {
-    std::string names;
-    for (const auto& c : kReferenceChoices) names += ", " + std::string(c.name);
-    throw Error("--reference " + text + ": expected a candidate index (0, 1, ...) or one of" + names.substr(1));
-  }
-  rank.reference = ReferenceChoice::Index;
-  rank.reference_index = index;
-}
-
 // What rank, compare and eval do once their flags are parsed, before the subcommand's own work.
-void prepare_record_run(const CLI::App& app, CommonOptions& common) {
+template <typename Options>
+void prepare_record_run(const CLI::App& app, const Registered& registered, CommonOptions& common,
+                        const Options& options) {
+  const auto flag = [&](std::string_view field) { return registered.flag(field); };
+  if (auto problem = check_options(options, registered.given(), flag)) throw Error(problem->message);
   settle_input(common);
-  record_invocation(app, common);
+  common.command = app.get_name();
+  common.output_options = registered.output_values();
   if (!common.server.empty()) {
     // The server runs the model: options about running one here would change nothing.
-    for (const char* name : {"--device", "--dtype", "--threads", "--max-batch-tokens", "--max-batch-pairs",
-                             "--window", "--source-max-length", "--candidate-max-length"}) {
-      if (app.get_option(name)->count() > 0) {
-        throw Error(std::string(name) + " applies to the model, which the server runs: not with --server");
+    for (const char* field : {"device", "dtype", "threads", "max_batch_tokens", "max_batch_pairs", "window",
+                              "source_max_length", "candidate_max_length"}) {
+      if (registered.given(field)) {
+        throw Error(registered.flag(field) + " applies to the model, which the server runs: not with --server");
       }
     }
     install_stop_signals();
@@ -57,44 +43,13 @@ void prepare_record_run(const CLI::App& app, CommonOptions& common) {
 Subcommand add_rank(CLI::App& parent) {
   auto common = std::make_shared<CommonOptions>();
   auto rank = std::make_shared<RankOptions>();
-  auto reference = std::make_shared<std::string>();
+  auto registered = std::make_shared<Registered>();
   auto* app = parent.add_subcommand("rank", "rank N candidates per prompt: JSONL {\"prompt\", \"candidates\": [...]}");
-  add_input_options(*app, *common);
-  add_engine_options(*app, *common);
-  add_run_options(*app, *common, true);
-  app->add_option("--prompt-key", rank->prompt_key, "key of the prompt")->capture_default_str();
-  app->add_option("--candidates-key", rank->candidates_key, "key of the candidate list")->capture_default_str();
-  auto* mode = add_choice(*app, "--mode", rank->mode, kRankModes,
-                          "which pairs run; an exact tie goes to the lower index in every mode");
-  auto* aggregate = add_choice(*app, "--aggregate", rank->aggregate, kAggregates, "full mode's scores");
-  auto* seed = app->add_option("--seed", rank->seed, "bubble mode's random order")->capture_default_str();
-  app->add_option("--top-k", rank->top_k, "add \"order\": the K best candidate indices")->check(at_least_one());
-  app->add_flag("--matrix", rank->matrix,
-                "add \"logits\": the N x N logit matrix, null where no pair ran (the diagonal); with --reference-key, "
-                "(N+1) x (N+1), the reference last");
-  app->add_option("--max-candidates", rank->max_candidates, "lines with more candidates become error records")
-      ->capture_default_str()->check(at_least_one());
-  auto* by_candidate = app->add_option(
-      "--reference", *reference,
-      "rewards against one of the candidates, 2(N-1) passes: K (an index) | longest | shortest | median | first | last, "
-      "by length in characters as LLM-Blender's rank_with_ref");
-  auto* by_key = app->add_option("--reference-key", rank->reference_key,
-                                 "rewards against the text in this field of each line (2N passes), e.g. reference");
+  add_record_options(*app, *registered, *common, true);
+  app->add_option("--summary", common->run_summary, "write the run's summary (JSON) to FILE");
+  add_task_options(*app, *registered, *rank);
   return {app, [=] {
-            // An option that would change nothing in the chosen mode is a mistake worth hearing about.
-            if (by_candidate->count() && by_key->count()) throw Error("give --reference or --reference-key, not both");
-            if ((by_candidate->count() || by_key->count()) && (mode->count() || aggregate->count() || seed->count())) {
-              throw Error("--mode, --aggregate and --seed do not apply with a reference: each candidate is scored "
-                          "against it");
-            }
-            if (rank->mode != RankMode::Full && aggregate->count() > 0) {
-              throw Error("--aggregate applies to --mode full only; bubble and knockout rank by how far candidates got");
-            }
-            if (rank->mode != RankMode::Bubble && seed->count() > 0) {
-              throw Error("--seed applies to --mode bubble only (its random order); full and knockout use no randomness");
-            }
-            if (!reference->empty()) parse_reference(*reference, *rank);
-            prepare_record_run(*app, *common);
+            prepare_record_run(*app, *registered, *common, *rank);
             return run_rank(*common, *rank);
           }};
 }
@@ -103,19 +58,29 @@ Subcommand add_compare(CLI::App& parent) {
   auto common = std::make_shared<CommonOptions>();
   auto compare = std::make_shared<CompareOptions>();
   auto flags = std::make_shared<CompareFlags>();
+  auto registered = std::make_shared<Registered>();
   auto* app = parent.add_subcommand("compare", "is A or B better? --prompt/--a/--b, or JSONL {\"prompt\", \"a\", \"b\"}");
-  add_input_options(*app, *common);
-  add_engine_options(*app, *common);
-  add_run_options(*app, *common, true);
+  add_record_options(*app, *registered, *common, true);
+  app->add_option("--summary", common->run_summary, "write the run's summary (JSON) to FILE");
   app->add_option("--prompt", flags->prompt, "the prompt (with --a and --b: one pair, no JSONL)");
   app->add_option("--a", flags->a, "answer A");
   app->add_option("--b", flags->b, "answer B");
-  add_choice(*app, "--order", compare->order, kOrders, "which orders run");
-  app->add_option("--prompt-key", compare->prompt_key, "key of the prompt")->capture_default_str();
-  app->add_option("--a-key", compare->a_key, "key of answer A")->capture_default_str();
-  app->add_option("--b-key", compare->b_key, "key of answer B")->capture_default_str();
+  add_task_options(*app, *registered, *compare);
   return {app, [=] {
-            prepare_record_run(*app, *common);
+            if (flags->prompt || flags->a || flags->b) {
+              // One pair from flags reads no input: an input given as well would be ignored.
+              for (const char* field : {"input", "resume", "shard"}) {
+                if (registered->given(field)) {
+                  throw Error("--prompt/--a/--b give one pair; " + registered->flag(field) +
+                              " reads JSONL input: give one or the other");
+                }
+              }
+              if (!common->input_file.empty()) {
+                throw Error("--prompt/--a/--b give one pair; the input file " + common->input_file +
+                            " would be ignored: give one or the other");
+              }
+            }
+            prepare_record_run(*app, *registered, *common, *compare);
             return run_compare(*common, *compare, *flags);
           }};
 }
@@ -124,37 +89,64 @@ Subcommand add_eval(CLI::App& parent) {
   auto common = std::make_shared<CommonOptions>();
   auto eval = std::make_shared<EvalOptions>();
   auto files = std::make_shared<EvalFiles>();
+  auto registered = std::make_shared<Registered>();
   auto* app = parent.add_subcommand(
       "eval", "accuracy on preference pairs {\"prompt\" | \"messages\", \"chosen\", \"rejected\", \"subset\"?}: per-pair JSONL "
               "on stdout, an accuracy table on stderr (none with -q)");
-  add_input_options(*app, *common);
-  add_engine_options(*app, *common);
-  add_run_options(*app, *common, false);
-  app->add_option("--summary", files->summary, "write the JSON summary (subsets, overall, sections) to FILE, - for stdout with -o FILE");
+  add_record_options(*app, *registered, *common, true);
+  app->add_option("--summary", files->summary, "write the JSON summary (subsets, overall, sections, errors) to FILE, - for stdout with -o FILE");
   app->add_option("--sections", files->sections,
                   "JSON {\"Section\": [\"subset\", ...]} or {\"Section\": {\"subset\": weight}}: section scores as "
                   "weighted means of subset accuracies (default weight: pairs seen)");
-  app->add_option("--subset-key", eval->subset_key, "key of the subset name")->capture_default_str();
-  app->add_option("--prompt-key", eval->prompt_key, "key of the prompt")->capture_default_str();
-  app->add_option("--chosen-key", eval->chosen_key, "key of the preferred answer")->capture_default_str();
-  app->add_option("--rejected-key", eval->rejected_key, "key of the other answer")->capture_default_str();
+  add_task_options(*app, *registered, *eval);
   return {app, [=] {
-            prepare_record_run(*app, *common);
+            prepare_record_run(*app, *registered, *common, *eval);
             return run_eval(*common, *eval, *files);
           }};
 }
 
+// tokenize reads any record shape: the key options of rank, compare and eval, each flag once
+// (--prompt-key sets all three), the reference key left out (it adds no pair).
+struct KeyAdder {
+  CliAdder& adder;
+  std::vector<std::string>& seen;
+  void operator()(std::string& value, const OptionDoc& d) {
+    const std::string_view field = d.field;
+    if (!(d.places & kCli) || field.size() < 4 || field.substr(field.size() - 4) != "_key" || field == "reference_key") return;
+    if (std::find(seen.begin(), seen.end(), field) != seen.end()) return;
+    seen.emplace_back(field);
+    adder(value, d);
+  }
+  template <typename T>
+  void operator()(T&, const OptionDoc&) {}
+  template <typename E, std::size_t N>
+  void choice(E&, const Choice<E> (&)[N], const OptionDoc&) {}
+  void reference(ReferenceOption, const OptionDoc&) {}
+};
+
 Subcommand add_tokenize(CLI::App& parent) {
   auto common = std::make_shared<CommonOptions>();
+  auto keys = std::make_shared<TokenizeKeys>();
   auto pair = std::make_shared<std::string>("0,1");
+  auto registered = std::make_shared<Registered>();
   auto* app = parent.add_subcommand(
       "tokenize", "print input_ids and marker_positions of one pair of each record, as the model sees them (rank, "
                   "compare and eval lines alike)");
-  add_input_options(*app, *common);
+  registered->add(*app, [](CliAdder& a, CommonOptions& c) { visit_input_options(a, c); }, *common);
+  app->add_option("input", common->input_file, "JSONL input file (the same as -i FILE)");
   app->add_option("--pair", *pair, "which ordered pair of the record's candidates: I,J (compare: 0 = a; eval: 0 = chosen)")
       ->capture_default_str();
+  {
+    CliAdder adder{*app, *registered};
+    std::vector<std::string> seen;
+    KeyAdder k{adder, seen};
+    visit_options(k, keys->rank);
+    visit_options(k, keys->compare);
+    visit_options(k, keys->eval);
+  }
   return {app, [=] {
             settle_input(*common);
+            keys->compare.prompt_key = keys->eval.prompt_key = keys->rank.prompt_key;
             TokenizePair p;
             char comma = 0;
             std::istringstream in(*pair);
@@ -162,7 +154,7 @@ Subcommand add_tokenize(CLI::App& parent) {
               throw Error("--pair " + *pair + ": expects two different candidate indices I,J such as 1,0");
             }
             common->model = resolve_model(common->model, common->quiet).path;
-            return run_tokenize(*common, p);
+            return run_tokenize(*common, *keys, p);
           }};
 }
 

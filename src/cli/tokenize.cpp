@@ -23,10 +23,11 @@ namespace {
 // conversations: the texts each subcommand would score, told apart by their keys.
 class AnyShapeHandler : public RecordHandler {
  public:
-  explicit AnyShapeHandler(Template t) : rank_(with(RankOptions{}, t)), eval_(with(EvalOptions{}, t)), compare_(with(CompareOptions{}, t)) {}
+  AnyShapeHandler(const TokenizeKeys& keys, Template t)
+      : keys_(keys), rank_(with(keys.rank, t)), eval_(with(keys.eval, t)), compare_(with(keys.compare, t)) {}
   Result<Task> make_task(const JsonObject& object) override {
-    if (object.has(RankOptions{}.candidates_key)) return rank_.make_task(object);
-    if (object.has(EvalOptions{}.chosen_key) || object.has(EvalOptions{}.rejected_key)) return eval_.make_task(object);
+    if (object.has(keys_.rank.candidates_key)) return rank_.make_task(object);
+    if (object.has(keys_.eval.chosen_key) || object.has(keys_.eval.rejected_key)) return eval_.make_task(object);
     return compare_.make_task(object);
   }
   std::string finish(std::string_view raw, const Task&, const Matrix&) override { return std::string(raw); }
@@ -37,6 +38,7 @@ class AnyShapeHandler : public RecordHandler {
     o.templ = t;
     return o;
   }
+  TokenizeKeys keys_;
   RankHandler rank_;
   EvalHandler eval_;
   CompareHandler compare_;
@@ -44,13 +46,13 @@ class AnyShapeHandler : public RecordHandler {
 
 }  // namespace
 
-int run_tokenize(const CommonOptions& common, TokenizePair pair) {
+int run_tokenize(const CommonOptions& common, TokenizeKeys keys, TokenizePair pair) {
   check_output(common);
   const ModelFile model = read_model_file(common.model, verified_models_dir());
   const Layout layout = make_layout(common, model.info);
   const Tokenizer tokenizer(model.spm_model);
   const TextEncoder encoder(tokenizer, layout.recipe());
-  AnyShapeHandler tasks(template_of(model.info));
+  AnyShapeHandler tasks(keys, template_of(model.info));
   FdInput input(common.input, nullptr);
   std::ofstream file_out;
   std::ostream* out = &std::cout;

@@ -1,11 +1,14 @@
 #include "pairrm/io/jsonl.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <cstdio>
 #include <unordered_set>
 
 #include <simdjson.h>
+
+#include "pairrm/did_you_mean.hpp"
 
 #include <fmt/format.h>
 
@@ -93,6 +96,23 @@ const char* type_name(simdjson::dom::element_type t) {
 }
 }  // namespace
 
+std::string JsonObject::missing(std::string_view key) const {
+  const auto near = closest_name(key, keys());
+  if (!near) return "missing";
+  // The subcommands' default keys each have an option that names another (--candidates-key).
+  static constexpr std::string_view kDefaults[] = {"prompt", "candidates", "a", "b", "chosen", "rejected",
+                                                   "subset", "conversation_a", "conversation_b"};
+  std::string flag;
+  for (const auto d : kDefaults) {
+    if (d == key) {
+      flag = "--" + std::string(key) + "-key";
+      std::replace(flag.begin(), flag.end(), '_', '-');
+    }
+  }
+  return "missing; the line has \"" + *near + "\"" +
+         (flag.empty() ? std::string(": a misspelling?") : ": to read that key, pass " + flag + " " + *near);
+}
+
 bool JsonObject::has(std::string_view key) const { return !object_->at_key(key).error(); }
 
 std::vector<std::string_view> JsonObject::keys() const {
@@ -104,7 +124,7 @@ std::vector<std::string_view> JsonObject::keys() const {
 Result<std::vector<std::vector<std::string_view>>> JsonObject::object_array(std::string_view key,
                                                                             const std::vector<std::string_view>& fields) const {
   auto v = object_->at_key(key);
-  if (v.error()) return error(std::string(key), "missing");
+  if (v.error()) return error(std::string(key), missing(key));
   auto arr = v.value_unsafe().get_array();
   if (arr.error()) {
     return error(std::string(key), fmt::format("expected an array of objects, got {}", type_name(v.value_unsafe().type())));
@@ -128,7 +148,7 @@ Result<std::vector<std::vector<std::string_view>>> JsonObject::object_array(std:
 
 Result<std::string_view> JsonObject::string(std::string_view key) const {
   auto v = object_->at_key(key);
-  if (v.error()) return error(std::string(key), "missing");
+  if (v.error()) return error(std::string(key), missing(key));
   auto s = v.value_unsafe().get_string();
   if (s.error()) return error(std::string(key), fmt::format("expected a string, got {}", type_name(v.value_unsafe().type())));
   return s.value_unsafe();
@@ -143,7 +163,7 @@ Result<std::optional<std::string_view>> JsonObject::optional_string(std::string_
 
 Result<std::vector<std::string_view>> JsonObject::string_array(std::string_view key, bool allow_empty) const {
   auto v = object_->at_key(key);
-  if (v.error()) return error(std::string(key), "missing");
+  if (v.error()) return error(std::string(key), missing(key));
   auto arr = v.value_unsafe().get_array();
   if (arr.error()) {
     return error(std::string(key), fmt::format("expected an array of strings, got {}", type_name(v.value_unsafe().type())));
@@ -203,6 +223,9 @@ bool JsonlReader::read_line() {
   }
   if (!any && !newline) return false;
   ++line_;
+  // A UTF-8 byte order mark at the start of the input (Windows editors write one) is no part of
+  // the record: dropped, as most JSON tools drop it.
+  if (line_ == 1 && raw_.rfind("\xEF\xBB\xBF", 0) == 0) raw_.erase(0, 3);
   const std::size_t used = line_bytes_ + (newline ? 1 : 0);
   bytes_left_ = used >= bytes_left_ ? 0 : bytes_left_ - used;
   if (line_bytes_ <= max_line_bytes_) {
@@ -214,6 +237,40 @@ bool JsonlReader::read_line() {
   }
   return true;
 }
+
+namespace {
+
+constexpr std::string_view kArrayHint =
+    "; JSONL holds one object per line: a file that is one JSON array converts with jq -c '.[]' FILE";
+
+// UTF-16 text (a byte order mark, or the NUL bytes of its ASCII characters): say so, and how to
+// convert, instead of reporting stray characters.
+std::optional<std::string> utf16_hint(std::string_view raw) {
+  // ASCII in UTF-16 is every other byte NUL; one stray NUL in a UTF-8 line is just bad JSON.
+  const bool bom = raw.rfind("\xFF\xFE", 0) == 0 || raw.rfind("\xFE\xFF", 0) == 0;
+  const auto nuls = static_cast<std::size_t>(std::count(raw.begin(), raw.end(), '\0'));
+  if (!bom && (nuls == 0 || nuls * 4 < raw.size())) return std::nullopt;
+  return std::string("the input looks like UTF-16 (") + (bom ? "a byte order mark" : "NUL bytes") +
+         "); JSONL is UTF-8: convert it with iconv -f UTF-16 -t UTF-8 FILE";
+}
+
+// A line that is a piece of a larger JSON text (an array's bracket, a pretty-printed object's
+// brace or "key": value line).
+std::string not_jsonl_hint(std::string_view raw) {
+  const auto begin = raw.find_first_not_of(" \t");
+  if (begin == std::string_view::npos) return "";
+  std::string_view t = raw.substr(begin);
+  t = t.substr(0, t.find_last_not_of(" \t") + 1);
+  // "[{...},", "{...},", "{...}]": the lines of an array written one element a line.
+  if (t[0] == '[' || (t[0] == '{' && t.size() > 1 && (t.back() == ',' || t.back() == ']'))) return std::string(kArrayHint);
+  if (t[0] == '"' || t[0] == '}' || t[0] == ']' || t == "{") {
+    return "; JSONL holds one whole object per line: pretty-printed JSON converts with jq -c . FILE (an array: "
+           "jq -c '.[]' FILE)";
+  }
+  return "";
+}
+
+}  // namespace
 
 struct JsonlReader::Parsed {
   simdjson::dom::parser parser;
@@ -254,13 +311,18 @@ Result<JsonObject> JsonlReader::parsed() {
   }
   if (doc.error()) {
     const auto code = doc.error();
+    if (auto hint = utf16_hint(raw_)) return InputError{line_, "", *hint};
     if (code == simdjson::UTF8_ERROR) return InputError{line_, "", "invalid UTF-8"};
     const auto column = error_column(parsed_->buffer);
-    return InputError{line_, "", fmt::format("malformed JSON{}: {}", column ? fmt::format(" at column {}", *column) : "",
-                                             simdjson::error_message(code))};
+    return InputError{line_, "", fmt::format("malformed JSON{}: {}{}", column ? fmt::format(" at column {}", *column) : "",
+                                             simdjson::error_message(code), not_jsonl_hint(raw_))};
   }
   auto obj = doc.value_unsafe().get_object();
-  if (obj.error()) return InputError{line_, "", fmt::format("expected a JSON object, got {}", type_name(doc.value_unsafe().type()))};
+  if (obj.error()) {
+    const bool array = doc.value_unsafe().is_array();
+    return InputError{line_, "", fmt::format("expected a JSON object, got {}{}", type_name(doc.value_unsafe().type()),
+                                             array ? std::string(kArrayHint) : not_jsonl_hint(raw_))};
+  }
   parsed_->object = obj.value_unsafe();
   JsonObject object(parsed_->object, line_);
   // {"prompt": "a", "prompt": "b"}: which one did the writer mean? Refuse rather than guess.

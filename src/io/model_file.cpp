@@ -138,8 +138,11 @@ ModelFile read_model_file(const std::string& path, const std::string& verified_d
   }
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) {
-    throw Error(path + ": a directory, not a model file. A Hugging Face checkpoint directory is exported to one "
-                       "file with scripts/export_model.sh --checkpoint DIR -o FILE.");
+    // resolve_model exports a directory with a config.json; this one has none.
+    throw Error(path + ": a directory without config.json, so neither a model file nor a Hugging Face checkpoint "
+                       "directory (config.json, model.safetensors or pytorch_model.bin, spm.model). Pass the checkpoint's "
+                       "own directory (the one holding config.json), or a model file (scripts/export_model.sh "
+                       "writes one).");
   }
   if (!std::ifstream(path).good()) {
     throw Error(path + ": model file not found or not readable. Check the path, or export one with "

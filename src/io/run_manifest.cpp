@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -91,7 +92,8 @@ std::optional<RunManifest> read_manifest(const std::string& path) {
   return m;
 }
 
-std::optional<std::string> resume_conflict(const RunManifest& stored, const RunManifest& now) {
+std::optional<std::string> resume_conflict(const RunManifest& stored, const RunManifest& now,
+                                           const std::vector<std::string>& resolved_later) {
   auto differs = [](const std::string& what, const std::string& was, const std::string& is) {
     return what + " was \"" + was + "\", now \"" + is + "\"";
   };
@@ -105,6 +107,7 @@ std::optional<std::string> resume_conflict(const RunManifest& stored, const RunM
   }
   if (stored.shard != now.shard) return differs("--shard", stored.shard, now.shard);
   for (const auto& [key, value] : now.options) {
+    if (std::find(resolved_later.begin(), resolved_later.end(), key) != resolved_later.end()) continue;
     std::string was = "(not set)";
     for (const auto& [k, v] : stored.options) {
       if (k == key) was = v;

@@ -39,7 +39,7 @@ RecordSink::Released OwnerSink::release() {
       out.errors += r.error.has_value();
       out.bytes += r.raw.size() + 1;
       out.pairs += r.scored;
-      r.owner->deliver(r.slot, std::move(r.output), r.error.has_value());
+      r.owner->deliver(r.slot, std::move(r.output), r.error.has_value(), r.scored);
       let_go(it);
     } else if (flows_.at(r.owner.get()).gone && r.outstanding == 0) {
       let_go(it);  // nobody waits for it, and no batch holds a pair of it

@@ -14,14 +14,30 @@ Body::Body() : doc_(std::make_unique<Doc>()) {}
 Body::Body(Body&&) noexcept = default;
 Body::~Body() = default;
 
-std::variant<Body, Reply> Body::parse(const std::string& text) {
+std::variant<Body, Reply> Body::parse(const std::string& text, std::string_view batch_key) {
   Body b;
   b.doc_->text = text;
+  const std::string batch = batch_key.empty() ? "" : "{\"" + std::string(batch_key) + "\": [...]}";
   simdjson::dom::element root;
   if (auto error = b.doc_->parser.parse(text).get(root)) {
-    return error_reply(400, std::string("the body is not valid JSON (") + simdjson::error_message(error) + ")");
+    std::string message = std::string("the body is not valid JSON (") + simdjson::error_message(error) + ")";
+    // JSONL sent as a body: with its newlines (--data-binary @FILE), or joined by curl -d @FILE.
+    const bool lines = text.find("}\n{") != std::string::npos || text.find("}\r\n{") != std::string::npos;
+    const bool joined = !lines && text.find("}{") != std::string::npos;
+    if (lines || joined) {
+      message += joined ? "; it looks like JSON lines joined into one (curl -d @FILE drops newlines; "
+                          "--data-binary @FILE keeps them)"
+                        : "; it looks like JSON lines";
+      message += batch.empty() ? ": a request holds one JSON object" : ": a request holds one record, or several as " + batch;
+    }
+    return error_reply(400, message);
   }
-  if (root.get(b.doc_->object)) return error_reply(400, "the body must be a JSON object");
+  if (root.get(b.doc_->object)) {
+    if (root.is_array() && !batch.empty()) {
+      return error_reply(400, "the body must be a JSON object, not an array: several records go in " + batch);
+    }
+    return error_reply(400, "the body must be a JSON object");
+  }
   return b;
 }
 

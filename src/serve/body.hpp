@@ -10,7 +10,6 @@
 #include <variant>
 #include <vector>
 
-#include "pairrm/choices.hpp"
 #include "reply.hpp"
 
 namespace simdjson::dom {
@@ -26,7 +25,9 @@ using Failure = std::optional<Reply>;  // nullopt: the field was fine (or absent
 class Body {
  public:
   // The body as a JSON object, or the 400 that says why it is not one.
-  static std::variant<Body, Reply> parse(const std::string& text);
+  // `batch_key`: the endpoint's batch form ("records"), named in the hint for an array or for JSON
+  // lines sent as a body.
+  static std::variant<Body, Reply> parse(const std::string& text, std::string_view batch_key = {});
   Body(Body&&) noexcept;
   ~Body();
 
@@ -38,22 +39,6 @@ class Body {
   Failure get(std::string_view key, std::vector<std::size_t>& out) const;
   // A list of strings (null entries refused); absent stays nullopt.
   Failure get(std::string_view key, std::optional<std::vector<std::string>>& out) const;
-  // One of a table's names.
-  template <typename E, std::size_t N>
-  Failure get(std::string_view key, std::optional<E>& out, const Choice<E> (&table)[N]) const {
-    std::optional<std::string> name;
-    if (auto f = get(key, name)) return f;
-    if (!name) return std::nullopt;
-    std::string names;
-    for (const auto& c : table) {
-      if (c.name == *name) {
-        out = c.value;
-        return std::nullopt;
-      }
-      names += (names.empty() ? "" : ", ") + std::string(c.name);
-    }
-    return error_reply(400, "\"" + *name + "\" is not one of " + names, key);
-  }
   // The length of the array `key`, when it is one.
   std::optional<std::size_t> array_size(std::string_view key) const;
   // The body as one line (its whitespace outside strings removed): a record the line-to-task step

@@ -28,6 +28,7 @@
 
 #include "connection.hpp"
 #include "jobs.hpp"
+#include "pairrm/tasks/options_json.hpp"
 #include "metrics.hpp"
 #include "pairrm/error.hpp"
 #include "pairrm/io/json_writer.hpp"
@@ -83,7 +84,7 @@ struct Endpoint {
 constexpr Endpoint kJobs[] = {
     {"/v1/rank", rank_job}, {"/v1/compare", compare_job}, {"/v1/rerank", rerank_job}, {"/get_reward", reward_job},
     {"/v1/lines", lines_job}};
-constexpr const char* kGets[] = {"/health", "/metrics", "/v1/model"};
+constexpr const char* kGets[] = {"/health", "/metrics", "/v1/model", "/v1/options"};
 
 std::string host_in_url(const std::string& host) {
   return host.find(':') != std::string::npos ? "[" + host + "]" : host;
@@ -167,6 +168,11 @@ class Server {
     });
     http_.Get("/v1/model", [this](const httplib::Request& req, httplib::Response& res) {
       if (!refused(req, res)) model(res);
+    });
+    // The request options of /v1/rank and /v1/compare, from the one list (tasks/option_list.hpp):
+    // what clients check their calls against.
+    http_.Get("/v1/options", [this](const httplib::Request& req, httplib::Response& res) {
+      if (!refused(req, res)) res.set_content(body_options_description(), "application/json");
     });
     for (const char* path : kGets) wrong_methods(path, "GET");
 

@@ -34,7 +34,8 @@ struct Job {
   // Each line's number in its input (else its place in the request, from 1): error records name it.
   std::vector<std::size_t> line_numbers;
   // Each record's output (its handler's finish(), or its error record) in order -> the reply.
-  std::function<Reply(std::vector<std::string>& outputs, const std::vector<bool>& is_error)> respond;
+  // `pairs`: how many the model scored for them.
+  std::function<Reply(std::vector<std::string>& outputs, const std::vector<bool>& is_error, std::size_t pairs)> respond;
 };
 using Made = std::variant<Job, Reply>;
 

@@ -59,7 +59,7 @@ Made lines_job(const std::string& text, const JobContext& context) {
   job.lines = std::move(*lines);
   job.line_numbers = std::move(numbers);
   job.keep_raw = true;
-  job.respond = [](std::vector<std::string>& outputs, const std::vector<bool>& is_error) {
+  job.respond = [](std::vector<std::string>& outputs, const std::vector<bool>& is_error, std::size_t pairs) {
     JsonWriter w;
     w.begin_object().key("lines").begin_array();
     for (const std::string& line : outputs) w.value(line);
@@ -67,7 +67,8 @@ Made lines_job(const std::string& text, const JobContext& context) {
     for (std::size_t i = 0; i < is_error.size(); ++i) {
       if (is_error[i]) w.value(i);
     }
-    return Reply{200, w.end_array().end_object().str()};
+    // The pairs scored for them: the client's summary counts them as a local run does.
+    return Reply{200, w.end_array().field("pairs", pairs).end_object().str()};
   };
   return job;
 }

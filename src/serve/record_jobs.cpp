@@ -1,12 +1,16 @@
 // /v1/rank and /v1/compare: the CLI's own handlers, one record (the body) or a batch of them
 // ("records", "pairs"), with the subcommand's options as fields of the body.
+#include <algorithm>
+#include <cctype>
+
 #include <fmt/format.h>
+#include <simdjson.h>
 
 #include "body.hpp"
 #include "jobs.hpp"
 #include "pairrm/io/json_writer.hpp"
-#include "pairrm/tasks/compare.hpp"
-#include "pairrm/tasks/rank.hpp"
+#include "pairrm/did_you_mean.hpp"
+#include "pairrm/tasks/options_json.hpp"
 
 namespace pairrm::serve {
 
@@ -27,56 +31,78 @@ Failure record_lines(const Body& body, std::string_view batch_key, Job& job) {
   job.single = !body.has(batch_key);
   if (job.single) {
     job.lines.push_back(body.as_line());
-    job.respond = [](std::vector<std::string>& outputs, const std::vector<bool>&) { return Reply{200, outputs.front()}; };
+    job.respond = [](std::vector<std::string>& outputs, const std::vector<bool>&, std::size_t) { return Reply{200, outputs.front()}; };
     return std::nullopt;
   }
-  job.respond = [](std::vector<std::string>& outputs, const std::vector<bool>&) { return batch_reply(outputs); };
+  job.respond = [](std::vector<std::string>& outputs, const std::vector<bool>&, std::size_t) { return batch_reply(outputs); };
   return body.lines(batch_key, job.lines);
 }
 
-// "reference": a candidate index or one of the named choices (the CLI's --reference).
-Failure read_reference(const Body& body, RankOptions& o) {
-  if (!body.has("reference")) return std::nullopt;
-  std::optional<uint64_t> index;
-  if (!body.get("reference", index)) {
-    o.reference = ReferenceChoice::Index;
-    o.reference_index = *index;
-    return std::nullopt;
+// "topk", "top-k", "Top_K": lowercase, separators dropped.
+std::string folded(std::string_view name) {
+  std::string out;
+  for (const char c : name) {
+    if (c != '_' && c != '-') out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   }
-  std::optional<std::string> name;
-  std::string names;
-  if (!body.get("reference", name)) {
-    for (const auto& c : kReferenceChoices) {
-      if (c.name == *name) {
-        o.reference = c.value;
-        return std::nullopt;
+  return out;
+}
+
+// In the single form the body is the record, whose own fields pass through to the answer; one
+// that is an option spelt another way ("topk", "top-k", "Top_K") is a typo that would be ignored.
+// Only that is refused: a record's "model" field is not a misspelt "mode".
+Failure misspelt_option(const Body& body, const std::vector<std::string_view>& options, const std::string& path) {
+  for (const auto field : body.object()) {
+    const std::string_view key = field.key;
+    if (std::find(options.begin(), options.end(), key) != options.end()) continue;
+    for (const auto option : options) {
+      if (folded(key) == folded(option)) {
+        return error_reply(400, "not an option of " + path + ": did you mean " + std::string(option) +
+                                    "? (GET /v1/options lists them)",
+                           key);
       }
     }
   }
-  for (const auto& c : kReferenceChoices) names += ", " + std::string(c.name);
-  return error_reply(400, "expected a candidate index (0, 1, ...) or one of" + names.substr(1), "reference");
+  return std::nullopt;
+}
+
+// The batch form's top level holds the batch and the options, nothing else.
+Failure unknown_batch_field(const Body& body, std::string_view batch_key, const std::vector<std::string_view>& options,
+                            const std::string& path) {
+  for (const auto field : body.object()) {
+    const std::string_view key = field.key;
+    if (key == batch_key || std::find(options.begin(), options.end(), key) != options.end()) continue;
+    std::string names;
+    for (const auto o : options) names += ", " + std::string(o);
+    const auto near = closest_name(key, options);
+    return error_reply(400,
+                       "not an option of " + path + (near ? ": did you mean " + *near + "?" : "") + " (the batch form has \"" +
+                           std::string(batch_key) + "\" and the options" + names + "; a record's own fields go in each record)",
+                       key);
+  }
+  return std::nullopt;
+}
+
+template <typename Options>
+Failure read_options(const Body& body, Options& o, GivenOptions& given, std::string_view batch_key, const std::string& path) {
+  const auto fields = body_option_fields(o);
+  if (auto problem = body_options(body.object(), o, given)) return error_reply(400, problem->message, problem->field);
+  if (auto f = body.has(batch_key) ? unknown_batch_field(body, batch_key, fields, path) : misspelt_option(body, fields, path)) {
+    return f;
+  }
+  return std::nullopt;
 }
 
 }  // namespace
 
 Made rank_job(const std::string& text, const JobContext& context) {
-  auto parsed = Body::parse(text);
+  auto parsed = Body::parse(text, "records");
   if (auto* r = std::get_if<Reply>(&parsed)) return std::move(*r);
   const Body& body = std::get<Body>(parsed);
   RankOptions o;
   o.templ = context.templ;
   o.max_candidates = context.max_candidates;
-  std::optional<RankMode> mode;
-  std::optional<Aggregate> aggregate;
-  std::optional<uint64_t> seed, top_k;
-  std::optional<bool> matrix;
-  if (auto f = body.get("mode", mode, kRankModes)) return std::move(*f);
-  if (auto f = body.get("aggregate", aggregate, kAggregates)) return std::move(*f);
-  if (auto f = body.get("seed", seed)) return std::move(*f);
-  if (auto f = body.get("top_k", top_k)) return std::move(*f);
-  if (auto f = body.get("matrix", matrix)) return std::move(*f);
-  if (auto f = read_reference(body, o)) return std::move(*f);
-  if (top_k && *top_k == 0) return error_reply(400, "expected a whole number of at least 1", "top_k");
+  GivenOptions given;
+  if (auto f = read_options(body, o, given, "records", "/v1/rank")) return std::move(*f);
   Job job;
   if (auto f = record_lines(body, "records", job)) return std::move(*f);
   if (!job.single && body.has("reference_text")) {
@@ -85,34 +111,19 @@ Made rank_job(const std::string& text, const JobContext& context) {
   // A reference text: the field "reference_text" of each record (of every record in a batch).
   const bool by_text = job.single ? body.has("reference_text")
                                   : !job.lines.empty() && raw_member_value(job.lines.front(), "reference_text");
-  if (by_text) o.reference_key = "reference_text";
+  if (by_text) {
+    o.reference_key = "reference_text";
+    given.insert("reference_key");
+  }
   for (std::size_t i = 1; !job.single && i < job.lines.size(); ++i) {
     if (raw_member_value(job.lines[i], "reference_text").has_value() != by_text) {
       return error_reply(400, "give reference_text in every record of the batch or in none",
                          fmt::format("records[{}].reference_text", i));
     }
   }
-  // The CLI's rules: an option that would change nothing is refused.
-  if (by_text && o.reference != ReferenceChoice::None) {
-    return error_reply(400, "give reference or reference_text, not both", "reference");
-  }
-  const bool with_reference = by_text || o.reference != ReferenceChoice::None;
-  if (with_reference && (mode || aggregate || seed)) {
-    return error_reply(400, "mode, aggregate and seed do not apply with a reference: each candidate is scored against it",
-                       mode ? "mode" : aggregate ? "aggregate" : "seed");
-  }
-  o.mode = mode.value_or(o.mode);
-  o.aggregate = aggregate.value_or(o.aggregate);
-  if (o.mode != RankMode::Full && aggregate) {
-    return error_reply(400, "aggregate applies to mode full only; bubble and knockout rank by how far candidates got",
-                       "aggregate");
-  }
-  if (o.mode != RankMode::Bubble && seed) {
-    return error_reply(400, "seed applies to mode bubble only (its random order)", "seed");
-  }
-  o.seed = seed.value_or(0);
-  o.top_k = top_k.value_or(0);
-  o.matrix = matrix.value_or(false);
+  // The CLI's rules (tasks/option_list.hpp), options named by their fields.
+  const auto name = [](std::string_view field) { return std::string(field == "reference_key" ? "reference_text" : field); };
+  if (auto problem = check_options(o, given, name)) return error_reply(400, problem->message, name(problem->field));
   if (job.single) {
     const std::size_t n = body.array_size(o.candidates_key).value_or(0);
     if (n > o.max_candidates) {
@@ -122,20 +133,24 @@ Made rank_job(const std::string& text, const JobContext& context) {
                                      n, o.max_candidates, n * (n - 1)),
                          o.candidates_key);
     }
+    if (o.reference == ReferenceChoice::Index && body.array_size(o.candidates_key) && o.reference_index >= n) {
+      return error_reply(400, fmt::format("candidate {} is the reference, but there are {} candidates (0 to {})",
+                                          o.reference_index, n, n ? n - 1 : 0),
+                         "reference");
+    }
   }
   job.handler = std::make_unique<RankHandler>(std::move(o));
   return job;
 }
 
 Made compare_job(const std::string& text, const JobContext& context) {
-  auto parsed = Body::parse(text);
+  auto parsed = Body::parse(text, "pairs");
   if (auto* r = std::get_if<Reply>(&parsed)) return std::move(*r);
   const Body& body = std::get<Body>(parsed);
   CompareOptions o;
   o.templ = context.templ;
-  std::optional<Order> order;
-  if (auto f = body.get("order", order, kOrders)) return std::move(*f);
-  o.order = order.value_or(o.order);
+  GivenOptions given;
+  if (auto f = read_options(body, o, given, "pairs", "/v1/compare")) return std::move(*f);
   Job job;
   if (auto f = record_lines(body, "pairs", job)) return std::move(*f);
   job.handler = std::make_unique<CompareHandler>(std::move(o));

@@ -138,7 +138,10 @@ std::optional<RemoteServer::Answered> RemoteServer::lines(const std::string& com
   }
   out.is_error.assign(out.lines.size(), false);
   simdjson::dom::array errors;
-  if (!parser.parse(*answer)["errors"].get(errors)) {
+  const auto reply = parser.parse(*answer);
+  uint64_t pairs = 0;
+  if (!reply["pairs"].get(pairs)) out.pairs = pairs;
+  if (!reply["errors"].get(errors)) {
     for (simdjson::dom::element e : errors) {
       uint64_t i = 0;
       if (!e.get(i) && i < out.is_error.size()) out.is_error[i] = true;

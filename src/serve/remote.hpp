@@ -34,6 +34,7 @@ class RemoteServer {
   struct Answered {
     std::vector<std::string> lines;
     std::vector<bool> is_error;  // the server's own limits (its --max-candidates) can make error records
+    std::size_t pairs = 0;       // scored for them (0 from a server too old to say)
   };
   std::optional<Answered> lines(const std::string& command, const std::string& options_json,
                                 const std::vector<std::string>& lines, const std::vector<std::size_t>& line_numbers);

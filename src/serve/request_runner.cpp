@@ -11,8 +11,9 @@ namespace pairrm::serve {
 PendingRequest::PendingRequest(std::unique_ptr<RecordHandler> handler, std::size_t records)
     : handler_(std::move(handler)), outputs_(records), errors_(records, false), left_(records) {}
 
-void PendingRequest::deliver(std::size_t slot, std::string output, bool is_error) {
+void PendingRequest::deliver(std::size_t slot, std::string output, bool is_error, std::size_t pairs) {
   std::lock_guard<std::mutex> lock(mu_);
+  pairs_ += pairs;
   outputs_[slot] = std::move(output);
   errors_[slot] = is_error;
   if (--left_ == 0) done_.notify_all();
@@ -96,7 +97,7 @@ std::optional<Reply> RequestRunner::run(Job job, const std::function<bool()>& go
     if (auto reply = request->cancel_reply()) return reply;
     return std::nullopt;  // the client left
   }
-  return job.respond(request->outputs(), request->errors());
+  return job.respond(request->outputs(), request->errors(), request->pairs());
 }
 
 void RequestRunner::cancel_all(const Reply& reply) {

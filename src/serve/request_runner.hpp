@@ -25,7 +25,7 @@ class PendingRequest : public RecordOwner {
   PendingRequest(std::unique_ptr<RecordHandler> handler, std::size_t records);
   RecordHandler& handler() override { return *handler_; }
   bool cancelled() const override { return cancelled_.load(); }
-  void deliver(std::size_t slot, std::string output, bool is_error) override;
+  void deliver(std::size_t slot, std::string output, bool is_error, std::size_t pairs) override;
 
   // Gives up: the pipeline drops the records' pairs not yet running; wait() returns.
   void cancel(std::optional<Reply> reply = std::nullopt);
@@ -34,6 +34,7 @@ class PendingRequest : public RecordOwner {
   bool wait(const std::function<bool()>& gone);
   std::vector<std::string>& outputs() { return outputs_; }
   const std::vector<bool>& errors() const { return errors_; }
+  std::size_t pairs() const { return pairs_; }  // scored for its records, once wait() is true
   // The reply a cancel() gave (a drain that ran out of time), if any.
   std::optional<Reply> cancel_reply();
 
@@ -44,6 +45,7 @@ class PendingRequest : public RecordOwner {
   std::vector<std::string> outputs_;
   std::vector<bool> errors_;
   std::size_t left_;
+  std::size_t pairs_ = 0;
   std::atomic<bool> cancelled_{false};
   std::optional<Reply> cancel_reply_;
 };

@@ -72,7 +72,7 @@ Made rerank_job(const std::string& text, const JobContext& context) {
   job.lines.push_back(body.as_line());
   if (!return_documents.value_or(false)) documents->clear();
   job.handler = std::make_unique<RerankHandler>(std::move(o), top_n.value_or(0), std::move(*documents));
-  job.respond = [](std::vector<std::string>& outputs, const std::vector<bool>&) { return Reply{200, outputs.front()}; };
+  job.respond = [](std::vector<std::string>& outputs, const std::vector<bool>&, std::size_t) { return Reply{200, outputs.front()}; };
   return job;
 }
 

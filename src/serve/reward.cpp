@@ -91,7 +91,7 @@ Made reward_job(const std::string& text, const JobContext& context) {
   o.templ = context.templ;
   o.reference_key = "label";
   job.handler = std::make_unique<RewardHandler>(std::move(o));
-  job.respond = [](std::vector<std::string>& outputs, const std::vector<bool>& is_error) {
+  job.respond = [](std::vector<std::string>& outputs, const std::vector<bool>& is_error, std::size_t) {
     // "scores": OpenRLHF's 0-1 score for dynamic sampling, here sigmoid(reward).
     JsonWriter w;
     w.begin_object().key("rewards").begin_array();

@@ -158,7 +158,7 @@ void write_count(JsonWriter& w, const SubsetCount& c) {
 
 }  // namespace
 
-std::string eval_summary_json(const SubsetCounts& counts, const std::vector<Section>& sections) {
+std::string eval_summary_json(const SubsetCounts& counts, const std::vector<Section>& sections, std::size_t error_lines) {
   JsonWriter w;
   w.begin_object().key("subsets").begin_object();
   for (const auto& [name, c] : counts) {
@@ -167,6 +167,7 @@ std::string eval_summary_json(const SubsetCounts& counts, const std::vector<Sect
   w.end_object();
   if (auto none = counts.find(std::nullopt); none != counts.end()) write_count(w.key("without_subset"), none->second);
   write_count(w.key("overall"), overall(counts));
+  w.field("error_lines", error_lines);
   if (!sections.empty()) {
     w.key("sections").begin_object();
     for (const SectionScore& s : score_sections(counts, sections)) {
@@ -178,7 +179,7 @@ std::string eval_summary_json(const SubsetCounts& counts, const std::vector<Sect
   return w.str();
 }
 
-std::string eval_table(const SubsetCounts& counts, const std::vector<Section>& sections) {
+std::string eval_table(const SubsetCounts& counts, const std::vector<Section>& sections, std::size_t error_lines) {
   // As the JSON says it: an accuracy over no pairs is null, not 0.
   const auto number = [](double x) { return std::isnan(x) ? std::string("null") : fmt::format("{:.4f}", x); };
   std::string out = fmt::format("{:<28} {:>7} {:>9}  {}\n", "subset", "n", "accuracy", "95% interval");
@@ -193,6 +194,7 @@ std::string eval_table(const SubsetCounts& counts, const std::vector<Section>& s
     out += fmt::format("section {:<20} {:>7} {:>9}{}\n", s.name, s.n, number(s.score),
                        s.missing.empty() ? "" : fmt::format("  (missing: {})", fmt::join(s.missing, ", ")));
   }
+  if (error_lines) out += fmt::format("{} error line{} (in no subset; their error records are in the output)\n", error_lines, error_lines == 1 ? "" : "s");
   return out;
 }
 

@@ -88,8 +88,8 @@ Result<Task> RankHandler::make_task(const JsonObject& object) {
   }
   if (options_.reference != ReferenceChoice::None) {
     if (options_.reference == ReferenceChoice::Index && options_.reference_index >= n) {
-      return object.error(options_.candidates_key, fmt::format("--reference {} but the line has {} candidates",
-                                                               options_.reference_index, n));
+      return object.error(options_.candidates_key, fmt::format("candidate {} is the reference, but the line has {} candidates (0 to {})",
+                                                               options_.reference_index, n, n ? n - 1 : 0));
     }
     std::vector<std::size_t> lengths;
     for (const std::string_view text : finals) lengths.push_back(utf8::count(text));  // Python len()

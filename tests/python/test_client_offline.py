@@ -83,6 +83,11 @@ class FakeServer:
         self.httpd.server_close()
 
     @property
+    def posts(self):
+        """The requests but the client's one GET /v1/options."""
+        return [r for r in self.requests if r["path"] != "/v1/options"]
+
+    @property
     def last(self):
         return self.requests[-1]
 
@@ -134,9 +139,22 @@ def test_rank_messages_and_id(server):
     assert server.last["json"] == {"messages": msgs, "candidates": ["x"], "id": 7, "matrix": True}
 
 
+# What a server describes at GET /v1/options, written out here by hand (docs/serve.md's form): the
+# client's checks come from it, not from rules of its own.
+OPTIONS = {"rank": [{"name": "mode", "type": "choice", "default": "full", "help": "", "choices": ["full", "bubble"]},
+                    {"name": "aggregate", "type": "choice", "default": "max_logits", "help": "",
+                     "choices": ["max_logits", "max_wins"]},
+                    {"name": "top_k", "type": "integer", "default": 0, "min": 1, "help": ""},
+                    {"name": "matrix", "type": "boolean", "default": False, "help": ""},
+                    {"name": "reference", "type": "reference", "default": None, "help": "",
+                     "choices": ["longest", "shortest"]}],
+           "compare": [{"name": "order", "type": "choice", "default": "both", "help": "", "choices": ["both", "ab"]}]}
+
+
 def test_rank_rejects_unknown_option_and_bad_reference_without_a_request(server):
+    server.routes[("GET", "/v1/options")] = (200, OPTIONS)
     c = Client(server.url)
-    with pytest.raises(TypeError, match="agregate"):
+    with pytest.raises(TypeError, match="agregate.*did you mean aggregate"):
         c.rank("q", ["a"], agregate="max_logits")
     with pytest.raises(ValueError, match="longest"):
         c.rank("q", ["a"], reference="longer")
@@ -144,7 +162,22 @@ def test_rank_rejects_unknown_option_and_bad_reference_without_a_request(server)
         c.rank_with_ref("q", ["a"], reference=True)
     with pytest.raises(TypeError):
         c.rank("q", ["a"], messages=[])
-    assert server.requests == []
+    with pytest.raises(ValueError, match="at least 1"):
+        c.rank("q", ["a"], top_k=0)
+    with pytest.raises(TypeError, match="matrix"):
+        c.rank_many([("q", ["a"])], matrix="yes")
+    with pytest.raises(ValueError, match="sideways"):
+        c.compare("q", "a", "b", order="sideways")
+    # The list is read once, and nothing else was sent.
+    assert [(r["method"], r["path"]) for r in server.requests] == [("GET", "/v1/options")]
+
+
+def test_an_older_server_without_an_options_list_checks_them_itself(server):
+    server.routes[("POST", "/v1/rank")] = (400, {"error": "\"longer\" is not one of longest", "type": "invalid_request",
+                                                 "field": "reference"})
+    with pytest.raises(PairRMError) as e:
+        Client(server.url).rank("q", ["a"], reference="longer")
+    assert e.value.field == "reference" and server.last["json"]["reference"] == "longer"
 
 
 def test_rank_many_batch_form_and_error_entries(server):
@@ -171,7 +204,7 @@ def test_rank_many_batch_form_and_error_entries(server):
         "seed": 1,
     }
     assert c.rank_many([]) == []
-    assert len(server.requests) == 1  # nothing sent for no records
+    assert len(server.posts) == 1  # nothing sent for no records
 
 
 def test_rank_many_count_mismatch_is_an_error(server):
@@ -358,6 +391,9 @@ def scoring_server(server):
         for rec in body["records"]:
             if rec["candidates"][0] == "bad":
                 results.append({"error": {"line": len(results) + 1, "field": "candidates", "message": "refused"}})
+            elif "worse" in rec["candidates"]:  # the server names the position it was sent
+                i = rec["candidates"].index("worse")
+                results.append({"error": {"line": len(results) + 1, "field": f"candidates[{i}]", "message": "refused"}})
             else:
                 results.append({"ranks": [1, 2], "scores": [score_of(c) for c in rec["candidates"]], "best": 0})
         return 200, {"results": results}
@@ -383,7 +419,7 @@ def test_judge_sends_one_full_max_logits_batch(scoring_server):
     j = PairRMJudge(url=scoring_server.url)
     got = j.judge(["p0", "p1", "p2"], [["s=1", "s=-1"], ("s=-3", "s=2"), ["s=0", "s=0.5"]], shuffle_order=False)
     assert got == [0, 1, 1]
-    assert len(scoring_server.requests) == 1
+    assert len(scoring_server.posts) == 1
     body = scoring_server.last["json"]
     assert body["mode"] == "full" and body["aggregate"] == "max_logits"
     assert body["records"] == [
@@ -456,6 +492,12 @@ def test_judge_errors(scoring_server):
     with pytest.raises(PairRMError) as e:
         j.judge(["p", "q"], [["s=1", "s=2"], ["bad", "bad"]], shuffle_order=False)
     assert e.value.type == "record_error" and "pair 1" in str(e.value) and e.value.field == "candidates"
+    assert e.value.status is None and "HTTP 200" not in str(e.value)  # the request itself succeeded
+    # A bad completion is named by the caller's index, whichever order the pair was sent in.
+    for rng in (FixedRng([KEEP, FLIP]), FixedRng([KEEP, KEEP])):
+        with pytest.raises(PairRMError) as e:
+            PairRMJudge(url=scoring_server.url, rng=rng).judge(["p", "q"], [["s=1", "s=2"], ["s=0", "worse"]])
+        assert e.value.field == "completions[1][1]", e.value.field
     lenient = PairRMJudge(url=scoring_server.url, raise_on_error=False)
     assert lenient.judge(["p", "q"], [["s=1", "s=2"], ["bad", "bad"]], shuffle_order=False) == [1, -1]
     probs = lenient.judge(["p", "q"], [["s=1", "s=2"], ["bad", "bad"]], shuffle_order=False, return_scores=True)

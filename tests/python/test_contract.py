@@ -214,3 +214,73 @@ def test_malformed_json_says_line_and_column(model):
     proc = pairrm("rank", "-m", model, "-q", stdin=json.dumps(ROW) + '\n{"prompt": "p", "candidates": ["a",]}\n')
     err = jsonl(proc.stdout)[1]["error"]
     assert err["line"] == 2 and "at column 36" in err["message"], err
+
+
+def test_a_newcomers_slips_get_a_hint_that_fixes_them(model, tmp_path):
+    """Each of these once gave a generic or misleading message (or none)."""
+    src = write(tmp_path / "in.jsonl", [ROW])
+    for args, words in [(["rank", "-m", model, "--topk", "2", src], "did you mean --top-k?"),
+                        (["rank", "-m", model, "--candidate-key", "c", src], "did you mean --candidates-key?"),
+                        (["rnak", "-m", model], "did you mean rank?"),
+                        (["-m", model, "rank", src], "options go after the subcommand: pairrm rank -m"),
+                        (["compare", "-m", model, "--prompt", "x", "--a", "y", "--b", "z", "-i", src], "--input"),
+                        (["compare", "-m", model, "--prompt", "x", "--a", "y", "--b", "z", src], src)]:
+        proc = pairrm(*args, stdin="")
+        assert proc.returncode == 1 and words in proc.stderr, (args, proc.stderr)
+    empty = tmp_path / "checkpoint"
+    empty.mkdir()
+    proc = pairrm("rank", "-m", str(empty), stdin="")
+    assert proc.returncode == 1 and "without config.json" in proc.stderr, proc.stderr
+
+
+def test_input_that_is_not_jsonl_is_named_for_what_it_is(model):
+    rows = [dict(ROW, id=i) for i in range(2)]
+    cases = [(json.dumps(rows) + "\n", "jq -c '.[]'"),                                 # one JSON array
+             ("[" + ",\n".join(json.dumps(r) for r in rows) + "]\n", "jq -c '.[]'"),  # an array, a line each
+             (json.dumps(rows[0], indent=2) + "\n", "jq -c ."),                          # pretty-printed
+             (json.dumps(rows[0]).encode("utf-16").decode("latin-1") + "\n", "iconv -f UTF-16")]
+    for text, hint in cases:
+        proc = subprocess.run([os.path.abspath(BIN), "rank", "-m", model, "-q"], input=text.encode("latin-1"),
+                              capture_output=True, timeout=300)
+        out = jsonl(proc.stdout.decode())
+        assert proc.returncode == 2 and out and all(hint in o["error"]["message"] for o in out), (hint, out)
+    # A UTF-8 byte order mark is dropped, as JSON tools drop it: the record is read and echoed without it.
+    proc = subprocess.run([os.path.abspath(BIN), "rank", "-m", model, "-q"], input=b"\xef\xbb\xbf" + json.dumps(ROW).encode() + b"\n",
+                          capture_output=True, timeout=300)
+    assert proc.returncode == 0 and proc.stdout.startswith(json.dumps(ROW, separators=(", ", ": "))[:1].encode())
+    assert jsonl(proc.stdout.decode())[0]["id"] == "r1" and not proc.stdout.startswith(b"\xef")
+    # A key that is nearly the one read names the option that reads it.
+    wrong = {"prompt": "p", "candidate": ["a", "b"]}
+    out = jsonl(pairrm("rank", "-m", model, "-q", stdin=json.dumps(wrong) + "\n").stdout)[0]["error"]
+    assert out["field"] == "candidates" and "--candidates-key candidate" in out["message"], out
+
+
+def test_resume_compares_what_auto_resolved_to(model, tmp_path):
+    src = write(tmp_path / "in.jsonl", [dict(ROW, id=i) for i in range(6)])
+    out = str(tmp_path / "out.jsonl")
+    assert pairrm("rank", "-m", model, "-q", "-i", src, "-o", out).returncode == 0
+    manifest = json.load(open(out + ".pairrm-run.json"))
+    assert manifest["options"]["--device"] == "cpu" and manifest["options"]["--dtype"] == "fp32"
+    # An interrupted run (the manifest says not complete): --resume with what auto resolved to goes on.
+    manifest["complete"] = False
+    json.dump(manifest, open(out + ".pairrm-run.json", "w"))
+    proc = pairrm("rank", "-m", model, "-q", "-i", src, "-o", out, "--resume", "--device", "cpu")
+    assert proc.returncode == 0, proc.stderr
+    # A run made elsewhere on a GPU is not continued on the CPU: its logits would differ.
+    manifest["options"]["--device"], manifest["complete"] = "cuda:0", False
+    json.dump(manifest, open(out + ".pairrm-run.json", "w"))
+    proc = pairrm("rank", "-m", model, "-q", "-i", src, "-o", out, "--resume")
+    assert proc.returncode == 1 and '--device was "cuda:0", now "cpu"' in proc.stderr, proc.stderr
+
+
+def test_tokenize_reads_custom_keys_and_eval_counts_error_lines(model, tmp_path):
+    line = json.dumps({"question": "p", "answers": ["a b", "c"]})
+    got = jsonl(pairrm("tokenize", "-m", model, "--prompt-key", "question", "--candidates-key", "answers",
+                       stdin=line + "\n").stdout)[0]
+    want = jsonl(pairrm("tokenize", "-m", model, stdin=json.dumps({"prompt": "p", "candidates": ["a b", "c"]}) + "\n").stdout)[0]
+    assert got["input_ids"] == want["input_ids"] and got["marker_positions"] == want["marker_positions"]
+    summary = str(tmp_path / "summary.json")
+    rows = [{"prompt": "p", "chosen": "a", "rejected": "b"}, {"prompt": "p"}, "not json"]
+    proc = pairrm("eval", "-m", model, "--summary", summary, stdin="".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in rows))
+    assert proc.returncode == 2 and json.load(open(summary))["error_lines"] == 2
+    assert "2 error lines" in proc.stderr

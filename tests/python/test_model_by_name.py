@@ -1,7 +1,9 @@
 """-m as a Hub name or a checkpoint directory, offline: a Hugging Face cache laid out as huggingface_hub
 writes it (models--org--name/refs/<ref>, snapshots/<commit>/...) with tiny checkpoints written here,
 HF_HUB_OFFLINE=1, and a model cache of our own in a temporary folder."""
+import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -82,6 +84,24 @@ def test_an_unknown_name_is_a_clear_error(env):
     assert proc.returncode == 1
     assert "org/no-such-model" in proc.stderr and "export it on a machine" in proc.stderr, proc.stderr
     assert not any(f.endswith(".pairrm") for _, _, fs in os.walk(env["PAIRRM_MODEL_CACHE"]) for f in fs)
+    # No empty models--* folder (holding only its lock) is left behind by the failure.
+    assert not os.path.exists(os.path.join(env["PAIRRM_MODEL_CACHE"], "models--org--no-such-model"))
+    # Offline, the advice names pairrm's own way to pass a downloaded checkpoint, not the exporter's flag.
+    assert "pairrm -m DIR" in proc.stderr, proc.stderr
+
+
+def test_a_checkpoint_pairrm_cannot_read_is_named_without_advice_to_pass_a_directory(env, tmp_path):
+    snap = os.path.join(env["HF_HUB_CACHE"], "models--org--tiny-pairrm", "snapshots", COMMITS["main"])
+    bad = tmp_path / "ckpt"
+    shutil.copytree(snap, bad)
+    config = json.load(open(bad / "config.json"))
+    del config["hidden_act"]
+    json.dump(config, open(bad / "config.json", "w"))
+    proc = pairrm(["rank", "-m", str(bad)], env, check=False)
+    assert proc.returncode == 1 and "hidden_act" in proc.stderr, proc.stderr
+    assert "checkpoint directory" in proc.stderr and "pass a downloaded" not in proc.stderr, proc.stderr
+    dirs = os.path.join(env["PAIRRM_MODEL_CACHE"], "dirs")
+    assert not os.path.exists(dirs), os.listdir(dirs)  # nothing but its lock was there: removed
 
 
 def test_two_first_runs_at_once_export_once(env):

@@ -585,3 +585,69 @@ def test_the_cli_as_a_client_writes_what_the_local_run_writes(servers, models, t
     assert p.returncode == 1 and "--device" in p.stderr
     p = run(["rank", "--server", "http://127.0.0.1:1"], ranks[:1], check=False)
     assert p.returncode == 1 and "127.0.0.1:1" in p.stderr
+
+
+def test_options_are_described_once_and_request_fields_checked_against_them(servers, models, tmp_path):
+    """GET /v1/options comes from the list the CLI registers its flags from: every option it names is
+    a flag of `pairrm rank|compare` with the same default; the fields are checked against it, with
+    messages that name the field and say what it takes."""
+    url = servers["pairrm"].url
+    status, described = call(url, "/v1/options")
+    assert status == 200 and {o["name"] for o in described["rank"]} >= {"mode", "aggregate", "seed", "top_k", "matrix",
+                                                                         "reference"}
+    for command in ("rank", "compare"):
+        help_text = run([command, "--help"]).stdout
+        for option in described[command]:
+            flag = "--" + option["name"].replace("_", "-")
+            assert flag in help_text, (command, flag)
+            if option["type"] == "choice":
+                assert f"{flag} {'|'.join(option['choices'])} (default {option['default']})" in help_text
+    rec = {"prompt": "p", "candidates": ["a", "b"]}
+    for body, field, words in [({**rec, "reference": 5}, "reference", "2 candidates"),
+                               ({**rec, "top_k": "2"}, "top_k", "at least 1"),
+                               ({**rec, "top_k": 0}, "top_k", "at least 1"),
+                               ({**rec, "topk": 2}, "topk", "did you mean top_k"),
+                               ({**rec, "Top-K": 2}, "Top-K", "did you mean top_k"),
+                               ({"records": [rec], "topk": 2}, "topk", "did you mean top_k"),
+                               ({"records": [rec], "prompt": "p"}, "prompt", "in each record"),
+                               ({**rec, "mode": "knockout", "seed": 1}, "seed", "bubble only")]:
+        status, err = call(url, "/v1/rank", body)
+        assert status == 400 and err["field"] == field and words in err["error"], (body, err)
+    # A record's own fields still pass through (a "model" field is not a misspelt "mode").
+    status, ok = call(url, "/v1/rank", {**rec, "model": "gpt-x"})
+    assert status == 200 and "ranks" in ok
+    status, err = call(url, "/v1/compare", {"prompt": "p", "a": "x", "b": "y", "odrer": "ab"})
+    assert status == 200  # a near miss is a record field in the single form; only respellings are refused
+    status, err = call(url, "/v1/compare", {"pairs": [{"prompt": "p", "a": "x", "b": "y"}], "odrer": "ab"})
+    assert status == 400 and err["field"] == "odrer" and "did you mean order" in err["error"]
+    # Bodies that are not one object say what to send instead.
+    status, err = call(url, "/v1/rank", [rec, rec])
+    assert status == 400 and '{"records": [...]}' in err["error"]
+    status, err = call(url, "/v1/compare", raw=b'[{"prompt": "p", "a": "x", "b": "y"}]')
+    assert status == 400 and '{"pairs": [...]}' in err["error"]
+    joined = (json.dumps(rec) + json.dumps(rec)).encode()  # what curl -d @FILE makes of two lines
+    status, err = call(url, "/v1/rank", raw=joined)
+    assert status == 400 and "--data-binary" in err["error"]
+    status, err = call(url, "/v1/rank", raw=joined.replace(b"}{", b"}\n{"))
+    assert status == 400 and "JSON lines" in err["error"] and "--data-binary" not in err["error"]
+    # The Python client checks its calls against the server's list before sending them.
+    from pairrm_client import Client
+    client = Client(url)
+    with pytest.raises(TypeError, match="did you mean top_k"):
+        client.rank("p", ["a", "b"], topk=2)
+    with pytest.raises(ValueError, match="best"):
+        client.rank("p", ["a", "b"], mode="best")
+    with pytest.raises(ValueError, match="at least 1"):
+        client.rank("p", ["a", "b"], top_k=0)
+
+
+def test_a_remote_run_counts_the_pairs_the_server_scored(servers, models, tmp_path):
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps({"prompt": f"p{i}", "candidates": ["a", "b", "c"]}) + "\n" for i in range(4)))
+    summaries = []
+    for where in (["-m", models["pairrm"]], ["--server", servers["pairrm"].url]):
+        summary = tmp_path / f"summary{len(summaries)}.json"
+        run(["rank", *where, "-q", "-i", str(src), "--summary", str(summary)])
+        summaries.append(json.load(open(summary)))
+    local, remote = summaries
+    assert local["pairs"] == 4 * 3 * 2 == remote["pairs"] and remote["pairs_written"] == remote["pairs"]

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from .client import REFERENCE_NAMES, Client
+from .client import Client
 from .errors import PairRMConnectionError, PairRMError
 
 __version__ = "0.1.0"
-__all__ = ["Client", "PairRMError", "PairRMConnectionError", "PairRMJudge", "REFERENCE_NAMES", "__version__"]
+__all__ = ["Client", "PairRMError", "PairRMConnectionError", "PairRMJudge", "__version__"]
 
 
 def __getattr__(name: str) -> Any:

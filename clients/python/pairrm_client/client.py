@@ -10,6 +10,7 @@ import http.client
 import json
 import os
 import socket
+import difflib
 import ssl
 import time
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
@@ -21,10 +22,6 @@ Message = Mapping[str, Any]
 Prompt = Union[str, Sequence[Message]]
 
 DEFAULT_URL = "http://127.0.0.1:8080"
-REFERENCE_NAMES = ("longest", "shortest", "median", "first", "last")
-
-# Options of POST /v1/rank that apply to a whole request (single or batch form).
-_RANK_OPTIONS = ("mode", "aggregate", "top_k", "matrix", "seed", "reference", "reference_text")
 _SNIPPET = 300  # how much of a non-JSON body an error message quotes
 
 
@@ -50,22 +47,51 @@ def _normalize_prompt_key(record: Mapping[str, Any], where: str) -> Dict[str, An
     return out
 
 
-def _options(options: Mapping[str, Any], allowed: Sequence[str], where: str) -> Dict[str, Any]:
+def _check_option(spec: Mapping[str, Any], value: Any, where: str) -> None:
+    """One option's value against the server's description of it (GET /v1/options)."""
+    name, kind = spec["name"], spec.get("type")
+    choices = spec.get("choices") or []
+    if kind == "choice":
+        if not isinstance(value, str):
+            raise TypeError(f"{where}: {name} must be one of {', '.join(choices)}")
+        if value not in choices:
+            raise ValueError(f"{where}: {name} {value!r} is not one of {', '.join(choices)}")
+    elif kind == "reference":
+        if isinstance(value, bool) or not isinstance(value, (int, str)):
+            raise TypeError(f"{where}: {name} must be an int index or one of {', '.join(choices)}")
+        if isinstance(value, str) and value not in choices:
+            raise ValueError(f"{where}: {name} {value!r} is not one of {', '.join(choices)}")
+        if isinstance(value, int) and value < 0:
+            raise ValueError(f"{where}: {name} must be an index of at least 0, got {value}")
+    elif kind == "integer":
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError(f"{where}: {name} must be an int, got {type(value).__name__}")
+        if value < spec.get("min", 0):
+            raise ValueError(f"{where}: {name} must be at least {spec.get('min', 0)}, got {value}")
+    elif kind == "boolean" and not isinstance(value, bool):
+        raise TypeError(f"{where}: {name} must be a bool, got {type(value).__name__}")
+    elif kind == "string" and not isinstance(value, str):
+        raise TypeError(f"{where}: {name} must be a str, got {type(value).__name__}")
+
+
+def _options(specs: Optional[Sequence[Mapping[str, Any]]], options: Mapping[str, Any], extra: Sequence[str],
+             where: str) -> Dict[str, Any]:
+    """The options that are not None, checked against the server's list (None: an older server that
+    does not describe its options; it checks them itself). `extra`: this method's own keywords."""
+    out = {k: v for k, v in options.items() if v is not None}
+    if specs is None:
+        return out
+    by_name = {spec["name"]: spec for spec in specs}
+    allowed = sorted(by_name) + list(extra)
     unknown = sorted(set(options) - set(allowed))
     if unknown:
-        raise TypeError(f"{where}() got unknown option(s) {', '.join(unknown)}; allowed: {', '.join(allowed)}")
-    out = {k: v for k, v in options.items() if v is not None}
-    ref = out.get("reference")
-    if ref is not None:
-        _check_reference(ref, where)
+        near = difflib.get_close_matches(unknown[0], allowed, n=1)
+        hint = f" (did you mean {near[0]}?)" if near else ""
+        raise TypeError(f"{where}() got unknown option(s) {', '.join(unknown)}{hint}; allowed: {', '.join(allowed)}")
+    for k, v in out.items():
+        if k in by_name:
+            _check_option(by_name[k], v, where)
     return out
-
-
-def _check_reference(reference: Any, where: str) -> None:
-    if isinstance(reference, bool) or not isinstance(reference, (int, str)):
-        raise TypeError(f"{where}: reference must be an int index or one of {', '.join(REFERENCE_NAMES)}")
-    if isinstance(reference, str) and reference not in REFERENCE_NAMES:
-        raise ValueError(f"{where}: reference {reference!r} is not one of {', '.join(REFERENCE_NAMES)}")
 
 
 def _snippet(text: str) -> str:
@@ -115,6 +141,10 @@ class Client:
         self._api_key = api_key or None
         self.timeout = timeout
         self._ssl_context = ssl_context
+        # GET /v1/options, fetched on the first call that needs it: the server's own list of its
+        # request options (types, choices, minimums), so the rules live in one place, the server.
+        # The one thing a Client caches; replacing it whole is safe with threads sharing the Client.
+        self._option_specs: Optional[Dict[str, Any]] = None
 
     def __repr__(self) -> str:
         auth = ", api_key=***" if self._api_key else ""
@@ -190,6 +220,22 @@ class Client:
             return data
         raise _error_from_body(status, data, text, url)
 
+    def options(self) -> Dict[str, Any]:
+        """GET /v1/options: {"rank": [...], "compare": [...]}, each option {"name", "type", "default",
+        "help", "choices"?, "min"?}. Fetched once per Client; {} from a server too old to have it."""
+        if self._option_specs is None:
+            try:
+                specs = self._request("GET", "/v1/options")
+            except PairRMError as e:
+                if e.status != 404:
+                    raise
+                specs = {}
+            self._option_specs = specs if isinstance(specs, dict) else {}
+        return self._option_specs
+
+    def _specs(self, endpoint: str) -> Optional[Sequence[Mapping[str, Any]]]:
+        return self.options().get(endpoint)
+
     def _get_list(self, result: Any, key: str, path: str) -> List[Any]:
         if not isinstance(result, Mapping) or not isinstance(result.get(key), list):
             raise PairRMError(
@@ -209,7 +255,7 @@ class Client:
         """
         payload = _prompt_fields(prompt, "rank")
         payload["candidates"] = list(candidates)
-        payload.update(_options(options, _RANK_OPTIONS + ("id",), "rank"))
+        payload.update(_options(self._specs("rank"), options, ("reference_text", "id"), "rank"))
         return self._request("POST", "/v1/rank", payload)
 
     def rank_many(self, records: Sequence[Any], **options: Any) -> List[Dict[str, Any]]:
@@ -230,7 +276,7 @@ class Client:
                 body_records.append(rec)
             else:
                 raise TypeError(f"rank_many: record {i} must be a dict or a (prompt, candidates) pair")
-        opts = _options(options, _RANK_OPTIONS, "rank_many")
+        opts = _options(self._specs("rank"), options, ("reference_text",), "rank_many")
         # The server reads a reference text from each record: one given here goes into every record.
         if "reference_text" in opts:
             shared = opts.pop("reference_text")
@@ -251,8 +297,7 @@ class Client:
         payload = _prompt_fields(prompt, "compare")
         payload["a"] = a
         payload["b"] = b
-        if order is not None:
-            payload["order"] = order
+        payload.update(_options(self._specs("compare"), {"order": order}, (), "compare"))
         return self._request("POST", "/v1/compare", payload)
 
     def compare_many(self, pairs: Sequence[Any], order: Optional[str] = None) -> List[Dict[str, Any]]:
@@ -271,8 +316,7 @@ class Client:
         if not body_pairs:
             return []
         payload: Dict[str, Any] = {"pairs": body_pairs}
-        if order is not None:
-            payload["order"] = order
+        payload.update(_options(self._specs("compare"), {"order": order}, (), "compare_many"))
         results = self._get_list(self._request("POST", "/v1/compare", payload), "results", "/v1/compare")
         self._check_count(results, len(body_pairs), "/v1/compare")
         return results
@@ -296,8 +340,7 @@ class Client:
                 raise TypeError("rank_with_ref: reference_text must be a str")
             options["reference_text"] = reference_text
         else:
-            _check_reference(reference, "rank_with_ref")
-            options["reference"] = reference
+            options["reference"] = reference  # checked by rank() against the server's list
         result = self.rank(prompt, candidates, **options)
         return [float(x) for x in self._get_list(result, "rewards", "/v1/rank")]
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 from typing import Any, List, Optional, Sequence, Union
 
 from .client import Client
@@ -127,13 +128,16 @@ class PairRMJudge(_Base):  # type: ignore[misc, valid-type]
             if not isinstance(scores, list) or len(scores) != 2:
                 err = result.get("error") if isinstance(result, dict) else None
                 if self.raise_on_error:
+                    # The request succeeded (HTTP 200) but this record did not: no status, and the
+                    # field in the caller's terms, completions[k][i], not the shuffled candidates[i].
                     if isinstance(err, dict):
+                        field = _caller_field(err.get("field"), k, flip)
                         raise PairRMError(
-                            200, "record_error", f"pair {k}: {err.get('message', err)}", err.get("field"),
+                            None, "record_error", f"pair {k}: {err.get('message', err)}", field,
                             self.client.url + "/v1/rank", result,
                         )
                     raise PairRMError(
-                        200, "invalid_response", f"pair {k}: no two scores in {result!r:.200}", None,
+                        None, "invalid_response", f"pair {k}: no two scores in {result!r:.200}", None,
                         self.client.url + "/v1/rank", result,
                     )
                 out.append(float("nan") if return_scores else -1)
@@ -146,3 +150,17 @@ class PairRMJudge(_Base):  # type: ignore[misc, valid-type]
             else:
                 out.append(0 if s0 >= s1 else 1)
         return out
+
+
+def _caller_field(field: Any, k: int, flip: bool) -> Any:
+    """A record's field as the caller sees it: candidates[i] of a pair sent reversed is the caller's
+    completions[k][1 - i]; prompt is prompts[k]; anything else is left as the server named it."""
+    if not isinstance(field, str):
+        return field
+    m = re.match(r"candidates\[([01])\](.*)", field)
+    if m:
+        i = int(m.group(1))
+        return f"completions[{k}][{1 - i if flip else i}]{m.group(2)}"
+    if field in ("prompt", "messages"):
+        return f"prompts[{k}]"
+    return field

@@ -47,6 +47,9 @@ class JsonObject {
                                                                   const std::vector<std::string_view>& fields) const;
   // The top-level keys, in document order, duplicates included.
   std::vector<std::string_view> keys() const;
+  // "missing", and when the object has a key close to `key` ("candidate"), that key and the option
+  // that would read it.
+  std::string missing(std::string_view key) const;
   std::size_t line() const { return line_; }
   InputError error(std::string field, std::string message) const { return {line_, std::move(field), std::move(message)}; }
 

@@ -32,7 +32,10 @@ void write_manifest(const std::string& path, const RunManifest& m);
 // nullopt when there is no file; Error when it cannot be read or is not a manifest.
 std::optional<RunManifest> read_manifest(const std::string& path);
 // Why a run described by `now` may not continue `stored` (which field, both values), or nullopt.
-std::optional<std::string> resume_conflict(const RunManifest& stored, const RunManifest& now);
+// The options in `resolved_later` are not compared: the run compares them once they are resolved
+// (the device and dtype `auto` or `cuda` turn into once the engines load).
+std::optional<std::string> resume_conflict(const RunManifest& stored, const RunManifest& now,
+                                           const std::vector<std::string>& resolved_later = {});
 
 // The output file of an interrupted run: drops a torn last line (no newline, or not a JSON object),
 // truncating the file, and counts the complete lines and the error records among them ({"error":

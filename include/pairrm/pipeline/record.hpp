@@ -36,7 +36,7 @@ class RecordOwner {
   virtual RecordHandler& handler() = 0;
   virtual bool cancelled() const = 0;
   // The record's output (its handler's finish(), or its error record), for its slot.
-  virtual void deliver(std::size_t slot, std::string output, bool is_error) = 0;
+  virtual void deliver(std::size_t slot, std::string output, bool is_error, std::size_t pairs) = 0;
 };
 
 struct Record {

@@ -59,7 +59,9 @@ std::vector<Section> parse_sections(std::string_view json, const std::string& or
 
 // The summary as JSON (per subset n, correct, accuracy, interval; overall; sections) and as a table.
 // An accuracy over no pairs is null in the JSON and "null" in the table.
-std::string eval_summary_json(const SubsetCounts& counts, const std::vector<Section>& sections);
-std::string eval_table(const SubsetCounts& counts, const std::vector<Section>& sections);
+// `error_lines`: input lines that were error records, counted in no subset ("error_lines"; the
+// table's last line when there are any).
+std::string eval_summary_json(const SubsetCounts& counts, const std::vector<Section>& sections, std::size_t error_lines = 0);
+std::string eval_table(const SubsetCounts& counts, const std::vector<Section>& sections, std::size_t error_lines = 0);
 
 }  // namespace pairrm
