@@ -16,9 +16,11 @@ set(PAIRRM_CORE_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/../src/io/byte_input.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../src/io/stop_signal.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../src/text/layout.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/../src/text/recipe.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../src/io/model_info.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../src/io/model_file.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../src/runtime/engine_loader.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/../src/runtime/engines.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../src/pipeline/pipeline.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../src/pipeline/record.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../src/pipeline/record_source.cpp

@@ -74,4 +74,9 @@ void write_run_summary(const CommonOptions& common, const Summary& s, double sec
   write_text(common.run_summary, w.str(), "run summary");
 }
 
+std::function<void(const std::string&)> engine_notes(bool quiet) {
+  if (quiet) return {};
+  return [](const std::string& note) { std::fprintf(stderr, "pairrm: note: %s\n", note.c_str()); };
+}
+
 }  // namespace pairrm::cli

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <string>
 
 #include "commands.hpp"
@@ -28,6 +29,10 @@ class Reporter {
   std::size_t input_bytes_;
   Clock::time_point start_ = Clock::now(), last_{};
 };
+
+// Notes from loading the engines ("lowered --max-batch-tokens ..."): "pairrm: note: ..." on
+// stderr, or nothing when quiet.
+std::function<void(const std::string&)> engine_notes(bool quiet);
 
 // --summary FILE for rank and compare: records, errors, pairs, speed, devices, the model's hash,
 // the options, and whether the run completed.

@@ -5,7 +5,7 @@
 #include <iostream>
 #include <optional>
 
-#include "engines.hpp"
+#include "pairrm/runtime/engines.hpp"
 #include "pairrm/io/byte_input.hpp"
 #include "pairrm/io/model_file.hpp"
 #include "pairrm/io/output_lock.hpp"
@@ -137,7 +137,7 @@ int run_records(const CommonOptions& common, const std::function<MadeHandler(con
     layout.emplace(make_layout(common, model.info));
     tokenizer.emplace(model.file->spm_model);
     encoder.emplace(*tokenizer, layout->recipe());
-    engines = load_engines(*model.file, common.engine, *layout, pipeline.limits, common.quiet);
+    engines = load_engines(*model.file, common.engine, *layout, pipeline.limits, engine_notes(common.quiet));
     model.where = engines.where();
     output.resolve("--device", engines.devices());
     output.resolve("--dtype", engines.dtype());
@@ -151,14 +151,14 @@ int run_records(const CommonOptions& common, const std::function<MadeHandler(con
   if (stop.value()) return stopped_exit(stop.value(), output.kept().lines, output.to_file());
 
   Reporter reporter(common, input.size);
-  pipeline.stop = &stop;
   OrderedWriter writer(out, output.journal(), common.output == "-" ? "stdout" : common.output);
   auto report = [&](const Summary& s) { reporter.update(s); };
   const Summary s = model.server
                         ? run_remote(*input.reader, writer, handler,
                                      {*model.server, made.command, made.options_json, model.server_max_body},
-                                     pipeline, report)
-                        : run_pipeline(*input.reader, writer, handler, *encoder, *layout, engines.scorers(), pipeline, report);
+                                     pipeline, &stop, report)
+                        : run_pipeline(*input.reader, writer, handler, *encoder, *layout, engines.scorers(), pipeline,
+                                       &stop, report);
   if (totals) *totals = {output.kept().lines + s.written, output.kept().errors + s.written_errors};
   const double seconds = reporter.seconds();
   reporter.finish(s, model.where);

@@ -110,7 +110,8 @@ class Batch {
 }  // namespace
 
 Summary run_remote(JsonlReader& in, OrderedWriter& out, RecordHandler& handler, const RemoteRun& remote,
-                   const PipelineOptions& options, const std::function<void(const Summary&)>& progress) {
+                   const PipelineOptions& options, const StopSignal* stop,
+                   const std::function<void(const Summary&)>& progress) {
   Summary summary;
   Batch batch(out, handler, remote, options, summary, progress);
   // A producer that goes quiet gets the lines it sent answered now, not when a batch fills.
@@ -122,12 +123,12 @@ Summary run_remote(JsonlReader& in, OrderedWriter& out, RecordHandler& handler, 
     JsonlReader& in;
     ~Unhook() { in.on_waiting({}); }
   } unhook{in};
-  while (!stopped && !(options.stop && options.stop->value()) && in.next()) {
+  while (!stopped && !(stop && stop->value()) && in.next()) {
     stopped = !batch.add(in.raw(), in.line(), task_of_line(in, handler, options.id_key));
   }
-  if (!stopped && !(options.stop && options.stop->value())) stopped = !batch.send();
-  if (options.stop && options.stop->value()) {
-    summary.stopped_by = options.stop->value();  // what is pending is left to --resume
+  if (!stopped && !(stop && stop->value())) stopped = !batch.send();
+  if (stop && stop->value()) {
+    summary.stopped_by = stop->value();  // what is pending is left to --resume
   }
   return summary;
 }

@@ -11,7 +11,7 @@
 #include "commands.hpp"
 #include "pairrm/io/jsonl.hpp"
 #include "pairrm/pipeline/pipeline.hpp"
-#include "../serve/remote.hpp"
+#include "pairrm/serve/remote.hpp"
 
 namespace pairrm::cli {
 
@@ -25,6 +25,7 @@ struct RemoteRun {
 // Like run_pipeline: one output line per input line, in order, flushed as they are answered (a
 // batch is sent when it is full, and whenever the input makes the reader wait).
 Summary run_remote(JsonlReader& in, OrderedWriter& out, RecordHandler& handler, const RemoteRun& remote,
-                   const PipelineOptions& options, const std::function<void(const Summary&)>& progress);
+                   const PipelineOptions& options, const StopSignal* stop,
+                   const std::function<void(const Summary&)>& progress);
 
 }  // namespace pairrm::cli

@@ -3,12 +3,13 @@
 
 #include <memory>
 
-#include "engines.hpp"
+#include "pairrm/runtime/engines.hpp"
 #include "model_cache.hpp"
 #include "options.hpp"
+#include "reporter.hpp"
 #include "run_records.hpp"
 #include "signals.hpp"
-#include "../serve/serve.hpp"
+#include "pairrm/serve/serve.hpp"
 
 namespace pairrm::cli {
 
@@ -21,10 +22,9 @@ std::unique_ptr<serve::ServedModel> load_served_model(const CommonOptions& commo
   m->tokenizer = std::make_unique<Tokenizer>(m->file.spm_model);
   m->encoder = std::make_unique<TextEncoder>(*m->tokenizer, m->layout->recipe());
   m->pipeline = common.pipeline;
-  auto engines = std::make_shared<Engines>(load_engines(m->file, common.engine, *m->layout, m->pipeline.limits, common.quiet));
-  m->scorers = engines->scorers();
-  m->where = engines->where();
-  m->engines = engines;
+  m->engines = load_engines(m->file, common.engine, *m->layout, m->pipeline.limits, engine_notes(common.quiet));
+  m->scorers = m->engines.scorers();
+  m->where = m->engines.where();
   return m;
 }
 

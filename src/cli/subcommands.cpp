@@ -5,7 +5,7 @@
 #include <memory>
 #include <sstream>
 
-#include "engines.hpp"
+#include "pairrm/runtime/engines.hpp"
 #include "model_cache.hpp"
 #include "options.hpp"
 #include "serve_command.hpp"

@@ -28,7 +28,7 @@ std::function<void(const BatchDone&)> count_batches(Progress& progress) {
 
 // The driver on its own thread, the first device's worker on this one (the others on theirs).
 Summary drive(RecordFeed& feed, RecordSink& sink, const Layout& layout, const std::vector<Scorer*>& scorers,
-              const PipelineOptions& options, std::size_t horizon_batches, Progress& progress) {
+              const PipelineOptions& options, std::size_t horizon_batches, const StopSignal* stop, Progress& progress) {
   Scheduler scheduler(layout, options.limits, horizon_batches, scorers.size(), count_batches(progress));
   feed.on_ready([&] { scheduler.nudge(); });
   std::exception_ptr failure;
@@ -37,7 +37,7 @@ Summary drive(RecordFeed& feed, RecordSink& sink, const Layout& layout, const st
     DeviceWorkers workers(scorers, scheduler);
     std::thread driver([&] {
       try {
-        outcome = Driver(feed, sink, scheduler, layout, {options.window_pairs, options.stop}, progress).run();
+        outcome = Driver(feed, sink, scheduler, layout, {options.window_pairs, stop}, progress).run();
       } catch (...) {
         failure = std::current_exception();
       }
@@ -50,7 +50,7 @@ Summary drive(RecordFeed& feed, RecordSink& sink, const Layout& layout, const st
   if (failure) std::rethrow_exception(failure);
   Summary s = progress.get();
   if (outcome == Driver::Outcome::Stopped) {
-    s.stopped_by = options.stop ? options.stop->value() : 0;
+    s.stopped_by = stop ? stop->value() : 0;
     if (s.stopped_by == 0) throw Error("the input stopped without a stop request (this is a bug)");
   }
   return s;
@@ -60,25 +60,25 @@ Summary drive(RecordFeed& feed, RecordSink& sink, const Layout& layout, const st
 
 Summary run_pipeline(JsonlReader& in, OrderedWriter& out, RecordHandler& handler, const TextEncoder& encoder,
                      const Layout& layout, const std::vector<Scorer*>& scorers, const PipelineOptions& options,
-                     const std::function<void(const Summary&)>& report) {
+                     const StopSignal* stop, const std::function<void(const Summary&)>& report) {
   Progress progress(report);
   const bool stop_at_error = options.on_error == OnError::Fail;
-  RecordSource source(in, handler, encoder, layout, options.window_records, stop_at_error, options.stop, options.id_key);
+  RecordSource source(in, handler, encoder, layout, options.window_records, stop_at_error, stop, options.id_key);
   StreamSink sink(out, handler, options.window_records, stop_at_error);
-  return drive(source, sink, layout, scorers, options, options.horizon_batches, progress);
+  return drive(source, sink, layout, scorers, options, options.horizon_batches, stop, progress);
 }
 
 Summary run_pipeline(JsonlReader& in, std::ostream& out, RecordHandler& handler, const TextEncoder& encoder,
                      const Layout& layout, const std::vector<Scorer*>& scorers, const PipelineOptions& options,
-                     const std::function<void(const Summary&)>& report) {
+                     const StopSignal* stop, const std::function<void(const Summary&)>& report) {
   OrderedWriter writer(out);
-  return run_pipeline(in, writer, handler, encoder, layout, scorers, options, report);
+  return run_pipeline(in, writer, handler, encoder, layout, scorers, options, stop, report);
 }
 
 Summary run_pipeline(JsonlReader& in, std::ostream& out, RecordHandler& handler, const TextEncoder& encoder,
                      const Layout& layout, Scorer& scorer, const PipelineOptions& options,
-                     const std::function<void(const Summary&)>& report) {
-  return run_pipeline(in, out, handler, encoder, layout, std::vector<Scorer*>{&scorer}, options, report);
+                     const StopSignal* stop, const std::function<void(const Summary&)>& report) {
+  return run_pipeline(in, out, handler, encoder, layout, std::vector<Scorer*>{&scorer}, options, stop, report);
 }
 
 Summary run_owned_records(RecordFeed& feed, const Layout& layout, const std::vector<Scorer*>& scorers,
@@ -86,10 +86,9 @@ Summary run_owned_records(RecordFeed& feed, const Layout& layout, const std::vec
   Progress progress(report);
   OwnerSink sink;
   PipelineOptions o = options;
-  o.stop = nullptr;
   o.window_pairs = SIZE_MAX;  // the server's admission bounds what is in flight
   // Every pending pair can join a batch: fairness between requests comes from their flows.
-  return drive(feed, sink, layout, scorers, o, 0, progress);
+  return drive(feed, sink, layout, scorers, o, 0, nullptr, progress);
 }
 
 }  // namespace pairrm

@@ -4,7 +4,7 @@
 // Threads: cpp-httplib gives each connection a thread of its pool for as long as it stays open; a
 // request's records are made on that thread and it waits there for them. The calling thread runs
 // the pipeline (the first device's worker); a watcher thread waits for the stop and drains.
-#include "serve.hpp"
+#include "pairrm/serve/serve.hpp"
 
 #include <netinet/in.h>
 #include <poll.h>

@@ -1,4 +1,4 @@
-#include "remote.hpp"
+#include "pairrm/serve/remote.hpp"
 
 #include <fcntl.h>
 #include <poll.h>

@@ -1,10 +1,12 @@
-// What the pipeline tests share: the real tokenizer, a PairRM recipe, and a stand-in model.
+// What the pipeline tests share: a tokenizer trained here, a PairRM recipe, and a stand-in model.
 #pragma once
 
 #include <doctest/doctest.h>
 
 #include <string>
 #include <vector>
+
+#include <sentencepiece_trainer.h>
 
 #include "helpers.hpp"
 #include "pairrm/error.hpp"
@@ -15,8 +17,37 @@
 
 namespace pairrm::test {
 
+// A small unigram vocabulary trained here, in memory, from a few sentences: the pipeline, stop and
+// reading-stage tests need a tokenizer that behaves like one (pieces, unknown characters, long
+// texts), not DeBERTa-v3's, so they run on a clone without the real vocabulary.
 inline const Tokenizer& tokenizer() {
-  static Tokenizer t(read_file(PAIRRM_SPM_MODEL));
+  static const Tokenizer t([] {
+    class Corpus : public sentencepiece::SentenceIterator {
+     public:
+      bool done() const override { return i_ >= lines_.size(); }
+      void Next() override { ++i_; }
+      const std::string& value() const override { return lines_[i_]; }
+      sentencepiece::util::Status status() const override { return {}; }
+
+     private:
+      std::vector<std::string> lines_ = [] {
+        const char* base[] = {"what is x? x is alpha, x is beta gamma; no.", "the quick brown fox jumps over the lazy dog",
+                              "a prompt and two candidates: which answer is better?", "hello big world, hello again",
+                              "Paris is the capital of France. Lyon is a city.", "one two three four five six seven"};
+        std::vector<std::string> out;
+        for (int k = 0; k < 40; ++k) {
+          for (const char* b : base) out.push_back(std::string(b) + " " + std::to_string(k));
+        }
+        return out;
+      }();
+      std::size_t i_ = 0;
+    } corpus;
+    std::string model;
+    const auto status = sentencepiece::SentencePieceTrainer::Train(
+        "--model_type=unigram --vocab_size=64 --hard_vocab_limit=false --character_coverage=1.0 --minloglevel=2", &corpus, &model);
+    REQUIRE_MESSAGE(status.ok(), status.ToString());
+    return model;
+  }());
   return t;
 }
 

@@ -14,8 +14,6 @@ using pairrm::test::FakeScorer;
 using pairrm::test::encoder;
 using pairrm::test::recipe;
 
-// Reads the real DeBERTa-v3 spm.model: skipped, with the reason, where there is none (tests/CMakeLists.txt).
-TEST_SUITE_BEGIN("vocab");
 
 namespace {
 
@@ -185,4 +183,3 @@ TEST_CASE("compare: margin, probability and winner from both orders") {
   CHECK(ls[0] == R"({"prompt":"p","a":"hello","b":"hello","logit_ab":0.125,"logit_ba":0.125,"margin":0,"p_a_better":0.5,"winner":"tie"})");
 }
 
-TEST_SUITE_END();

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "helpers.hpp"
+#include "pipeline_fixtures.hpp"
 #include "pairrm/pipeline/record_source.hpp"
 #include "pairrm/pipeline/scheduler.hpp"
 #include "pairrm/schedule/batcher.hpp"
@@ -15,14 +16,8 @@
 
 using namespace pairrm;
 
-// Reads the real DeBERTa-v3 spm.model: skipped, with the reason, where there is none (tests/CMakeLists.txt).
-TEST_SUITE_BEGIN("vocab");
-
 namespace {
-const Tokenizer& tokenizer() {
-  static Tokenizer t(test::read_file(PAIRRM_SPM_MODEL));
-  return t;
-}
+using test::tokenizer;  // a vocabulary trained in memory (pipeline_fixtures.hpp)
 Recipe pairrm_recipe() {
   Recipe r;
   r.name = "pairrm";
@@ -172,4 +167,3 @@ TEST_CASE("scheduler: a free device takes the oldest record's pairs and their pa
   CHECK(late.empty());
 }
 
-TEST_SUITE_END();

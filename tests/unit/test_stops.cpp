@@ -26,8 +26,6 @@
 using namespace pairrm;
 using Clock = std::chrono::steady_clock;
 
-// Reads the real DeBERTa-v3 spm.model: skipped, with the reason, where there is none (tests/CMakeLists.txt).
-TEST_SUITE_BEGIN("vocab");
 
 namespace {
 
@@ -153,7 +151,6 @@ TEST_CASE("pipeline: a line on a pipe that stays open is answered at once; a sto
   test::FakeScorer scorer;
   const Layout layout(test::recipe(), SpecialTokens{});
   PipelineOptions options;  // a window of 512 records: it must not wait for them
-  options.stop = &stop;
   Summary summary;
   pipe.write(kLine);
   const double took = seconds_to_finish([&] {
@@ -161,7 +158,7 @@ TEST_CASE("pipeline: a line on a pipe that stays open is answered at once; a sto
       CHECK(wait_for_text(sink, "\"ranks\"", 2));  // the answer, while the pipe is still open
       stop.request(15);
     });
-    summary = run_pipeline(reader, out, handler, test::encoder(), layout, scorer, options);
+    summary = run_pipeline(reader, out, handler, test::encoder(), layout, scorer, options, &stop);
     stopper.join();
   });
   CHECK(took < 3);
@@ -292,21 +289,18 @@ TEST_CASE("pipeline: a stop at seeded moments writes exactly the finished lines,
       for (int trial = 0; trial < 4; ++trial) {
         StopSignal stop;
         StopAt scorer(stop, 1 + rng() % batches);
-        options.stop = &stop;
         std::istringstream in(input);
         JsonlReader reader(in);
         std::ostringstream out;
-        const Summary s = run_pipeline(reader, out, handler, test::encoder(), layout, scorer, options);
+        const Summary s = run_pipeline(reader, out, handler, test::encoder(), layout, scorer, options, &stop);
         const std::string got = out.str();
         // A stop inside the last batches can come after the last record was finished: complete.
         CHECK((s.stopped_by == 15 || (s.stopped_by == 0 && got == whole)));
         CHECK(whole.compare(0, got.size(), got) == 0);  // a prefix of whole lines
         CHECK((got.empty() || got.back() == '\n'));
         CHECK(s.pairs_written <= s.pairs);
-        options.stop = nullptr;
       }
     }
   }
 }
 
-TEST_SUITE_END();

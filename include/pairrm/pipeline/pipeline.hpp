@@ -48,30 +48,29 @@ struct PipelineOptions {
   std::size_t horizon_batches = 16;
   OnError on_error = OnError::Skip;
   std::string id_key = "id";  // error records keep the line's value of this key
-  // Once a stop is requested (the value: a signal number), reading stops, no new batch starts, the
-  // batches running finish, the finished lines are written in order, and run_pipeline returns with
-  // stopped_by set. The reader's input should observe the same signal (FdInput), so a silent pipe
-  // cannot hold the stop up.
-  const StopSignal* stop = nullptr;
 };
 
 // Runs everything in `in` and writes one line per input line through `out`, in input order, as
 // soon as lines are finished (a record that arrives alone is scored at once). With OnError::Fail the
 // first bad record throws Error once the lines before it are written. The first scorer runs on the
 // calling thread. `progress` gets a snapshot after each change, one call at a time.
+// `stop` (none: the run goes to the input's end): once a stop is requested (the value: a signal
+// number), reading stops, no new batch starts, the batches running finish, the finished lines are
+// written in order, and run_pipeline returns with stopped_by set. The reader's input should observe
+// the same signal (FdInput), so a silent pipe cannot hold the stop up.
 Summary run_pipeline(JsonlReader& in, OrderedWriter& out, RecordHandler& handler, const TextEncoder& encoder,
                      const Layout& layout, const std::vector<Scorer*>& scorers, const PipelineOptions& options,
-                     const std::function<void(const Summary&)>& progress = {});
+                     const StopSignal* stop = nullptr, const std::function<void(const Summary&)>& progress = {});
 // The same into a plain stream, with no journal (tests, tools).
 Summary run_pipeline(JsonlReader& in, std::ostream& out, RecordHandler& handler, const TextEncoder& encoder,
                      const Layout& layout, const std::vector<Scorer*>& scorers, const PipelineOptions& options,
-                     const std::function<void(const Summary&)>& progress = {});
+                     const StopSignal* stop = nullptr, const std::function<void(const Summary&)>& progress = {});
 Summary run_pipeline(JsonlReader& in, std::ostream& out, RecordHandler& handler, const TextEncoder& encoder,
                      const Layout& layout, Scorer& scorer, const PipelineOptions& options,
-                     const std::function<void(const Summary&)>& progress = {});
+                     const StopSignal* stop = nullptr, const std::function<void(const Summary&)>& progress = {});
 // The same driver for records that each have an owner (record.hpp), from `feed` until it ends: the
-// server. Each owner is a flow of its own, served fairly; options.stop, on_error, id_key, the
-// window and the horizon do not apply.
+// server. Each owner is a flow of its own, served fairly; on_error, id_key, the window and the
+// horizon do not apply, and it runs until the feed ends.
 Summary run_owned_records(RecordFeed& feed, const Layout& layout, const std::vector<Scorer*>& scorers,
                           const PipelineOptions& options, const std::function<void(const Summary&)>& progress = {});
 

@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "pairrm/io/model_info.hpp"
+#include "pairrm/text/recipe.hpp"
 #include "pairrm/text/tokenizer.hpp"
 
 namespace pairrm {

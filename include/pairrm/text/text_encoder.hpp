@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "pairrm/io/model_info.hpp"
+#include "pairrm/text/recipe.hpp"
 #include "pairrm/text/tokenizer.hpp"
 
 namespace pairrm {

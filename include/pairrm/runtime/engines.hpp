@@ -2,6 +2,7 @@
 // device of the list, and the GPU warm-up that lowers the token budget until the worst batch fits.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -11,7 +12,7 @@
 #include "pairrm/schedule/batcher.hpp"
 #include "pairrm/text/layout.hpp"
 
-namespace pairrm::cli {
+namespace pairrm {
 
 // "cuda:0,1" or "cuda:0,cuda:1" -> one device each; anything else is one device. Throws Error
 // naming the option when a device or the dtype is not of a form the engine takes (whether the
@@ -27,8 +28,8 @@ struct Engines {
 };
 
 // Loads the model on every device; on a GPU runs the worst-case batch once, halving
-// limits.max_tokens until it fits.
+// limits.max_tokens until it fits, and telling `note` each time (the caller prints it or not).
 Engines load_engines(const ModelFile& model, const EngineOptions& options, const Layout& layout, BatchLimits& limits,
-                     bool quiet);
+                     const std::function<void(const std::string&)>& note);
 
-}  // namespace pairrm::cli
+}  // namespace pairrm

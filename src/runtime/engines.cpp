@@ -1,11 +1,10 @@
-#include "engines.hpp"
+#include "pairrm/runtime/engines.hpp"
 
-#include <cstdio>
 #include <sstream>
 
 #include "pairrm/error.hpp"
 
-namespace pairrm::cli {
+namespace pairrm {
 
 namespace {
 bool is_index(const std::string& s) { return !s.empty() && s.size() < 6 && s.find_first_not_of("0123456789") == std::string::npos; }
@@ -60,7 +59,7 @@ std::string Engines::devices() const {
 std::string Engines::dtype() const { return engines.empty() ? "" : engines.front()->dtype(); }
 
 Engines load_engines(const ModelFile& model, const EngineOptions& options, const Layout& layout, BatchLimits& limits,
-                     bool quiet) {
+                     const std::function<void(const std::string&)>& note) {
   Engines out;
   for (const std::string& device : device_list(options)) {
     EngineOptions o = options;
@@ -79,9 +78,9 @@ Engines load_engines(const ModelFile& model, const EngineOptions& options, const
     } catch (const OutOfMemory&) {
       if (rows == 1) throw Error("a single pair of the maximum length does not fit on the GPU; lower --source-max-length");
       limits.max_tokens /= 2;
-      if (!quiet) std::fprintf(stderr, "pairrm: note: lowered --max-batch-tokens to %zu to fit the GPU\n", limits.max_tokens);
+      if (note) note("lowered --max-batch-tokens to " + std::to_string(limits.max_tokens) + " to fit the GPU");
     }
   }
 }
 
-}  // namespace pairrm::cli
+}  // namespace pairrm

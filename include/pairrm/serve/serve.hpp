@@ -12,6 +12,7 @@
 #include "pairrm/io/model_file.hpp"
 #include "pairrm/io/stop_signal.hpp"
 #include "pairrm/pipeline/pipeline.hpp"
+#include "pairrm/runtime/engines.hpp"
 #include "pairrm/tasks/rank.hpp"
 #include "pairrm/text/layout.hpp"
 #include "pairrm/text/text_encoder.hpp"
@@ -41,7 +42,7 @@ struct ServedModel {
   std::unique_ptr<TextEncoder> encoder;
   std::vector<Scorer*> scorers;
   std::string where;             // "cpu fp32"
-  std::shared_ptr<void> engines;  // keeps the scorers alive
+  Engines engines;                // owns the scorers
   PipelineOptions pipeline;       // batch limits (after the GPU warm-up)
 };
 
