@@ -18,6 +18,7 @@ set(PAIRRM_CORE_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/../src/text/layout.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../src/text/recipe.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../src/io/model_info.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/../src/io/model_cache.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../src/io/model_file.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../src/runtime/engine_loader.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../src/runtime/engines.cpp

@@ -36,6 +36,11 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${missing[@]}" >/dev/null
 fi
 
+# Commit subjects under 72 characters (.githooks/commit-msg), in a git checkout.
+if git rev-parse --git-dir >/dev/null 2>&1; then
+  git config core.hooksPath .githooks
+fi
+
 cache=${PAIRRM_CACHE:-$HOME/.cache/pairrm}
 key=$(cat scripts/requirements.txt scripts/requirements-upstream.txt | sha256sum | cut -c1-12)
 venv=$cache/venv-$key

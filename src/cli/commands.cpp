@@ -14,7 +14,7 @@
 #include "pairrm/io/json_writer.hpp"
 #include "pairrm/io/model_file.hpp"
 #include "pairrm/tasks/options_json.hpp"
-#include "model_cache.hpp"
+#include "model_hooks.hpp"
 #include "run_output.hpp"
 #include "run_records.hpp"
 

@@ -12,7 +12,7 @@
 #include "pairrm/io/shard.hpp"
 #include "reporter.hpp"
 #include "run_remote.hpp"
-#include "model_cache.hpp"
+#include "model_hooks.hpp"
 #include "run_output.hpp"
 #include "signals.hpp"
 

@@ -4,7 +4,7 @@
 #include <memory>
 
 #include "pairrm/runtime/engines.hpp"
-#include "model_cache.hpp"
+#include "model_hooks.hpp"
 #include "options.hpp"
 #include "reporter.hpp"
 #include "run_records.hpp"

@@ -6,7 +6,7 @@
 #include <sstream>
 
 #include "pairrm/runtime/engines.hpp"
-#include "model_cache.hpp"
+#include "model_hooks.hpp"
 #include "options.hpp"
 #include "serve_command.hpp"
 #include "signals.hpp"

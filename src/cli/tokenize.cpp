@@ -11,7 +11,7 @@
 #include "pairrm/io/byte_input.hpp"
 #include "pairrm/io/json_writer.hpp"
 #include "pairrm/io/model_file.hpp"
-#include "model_cache.hpp"
+#include "model_hooks.hpp"
 #include "run_output.hpp"
 #include "run_records.hpp"
 

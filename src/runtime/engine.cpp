@@ -62,15 +62,18 @@ bool bf16_works(const torch::Device& device) {
   }
 }
 
+// The name was checked against kDtypes before the engine loads (runtime/engines.cpp).
 torch::ScalarType parse_dtype(const std::string& name, const torch::Device& device) {
-  if (name == "fp32") return torch::kFloat32;
-  if (name == "fp16") return torch::kFloat16;
-  if (name == "bf16") return torch::kBFloat16;
-  if (name == "auto") {
-    if (device.is_cpu()) return torch::kFloat32;
-    return bf16_works(device) ? torch::kBFloat16 : torch::kFloat16;
+  const auto* c = find_choice(kDtypes, name);
+  if (!c) throw Error("--dtype " + not_a_choice(kDtypes, name));
+  switch (c->value) {
+    case Dtype::Fp32: return torch::kFloat32;
+    case Dtype::Fp16: return torch::kFloat16;
+    case Dtype::Bf16: return torch::kBFloat16;
+    case Dtype::Auto: break;
   }
-  throw Error("--dtype " + name + ": expected auto, fp32, fp16 or bf16");
+  if (device.is_cpu()) return torch::kFloat32;
+  return bf16_works(device) ? torch::kBFloat16 : torch::kFloat16;
 }
 
 }  // namespace

@@ -17,9 +17,7 @@ void check_device(const std::string& spec, const std::string& device) {
 }  // namespace
 
 std::vector<std::string> device_list(const EngineOptions& options) {
-  if (options.dtype != "auto" && options.dtype != "fp32" && options.dtype != "fp16" && options.dtype != "bf16") {
-    throw Error("--dtype " + options.dtype + ": expected auto, fp32, fp16 or bf16");
-  }
+  if (!find_choice(kDtypes, options.dtype)) throw Error("--dtype: " + not_a_choice(kDtypes, options.dtype));
   const std::string& spec = options.device;
   std::vector<std::string> out;
   std::stringstream in(spec);

@@ -8,14 +8,25 @@
 #include <string>
 #include <vector>
 
+#include "pairrm/choices.hpp"
 #include "pairrm/io/model_file.hpp"
 #include "pairrm/runtime/scorer.hpp"
 
 namespace pairrm {
 
+// The dtypes by name, once: --dtype is checked against these (runtime/engines.cpp) and the engine
+// maps them to libtorch's (engine.cpp).
+enum class Dtype { Auto, Fp32, Fp16, Bf16 };
+inline constexpr Choice<Dtype> kDtypes[] = {
+    {"auto", Dtype::Auto, "bf16 on a GPU that supports it, else fp16; fp32 on the CPU"},
+    {"fp32", Dtype::Fp32, ""},
+    {"fp16", Dtype::Fp16, ""},
+    {"bf16", Dtype::Bf16, ""},
+};
+
 struct EngineOptions {
   std::string device = "auto";  // auto | cpu | cuda | cuda:N
-  std::string dtype = "auto";   // auto | fp32 | fp16 | bf16
+  std::string dtype = "auto";   // a name of kDtypes
   int threads = 0;              // CPU intra-op threads, 0 = libtorch's default
 };
 

@@ -4,10 +4,11 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
-namespace pairrm::cli {
+namespace pairrm {
 
 struct ResolvedModel {
   std::string path;      // the model file to load
@@ -22,9 +23,19 @@ struct ResolvedModel {
 std::string model_cache_dir();
 // Where model files checked once are remembered (read_model_file's verified_dir).
 std::string verified_models_dir();
+// What resolving needs of its caller: the exporter to run (PAIRRM_PYTHON and PAIRRM_EXPORTER_DIR
+// override both), whether a stop was asked for (a stop ends an export: the exporter is told and
+// waited for), and where its progress lines go ("exporting X into the model cache"; none: quiet).
+struct ModelCacheHooks {
+  std::string exporter_python;
+  std::string exporter_dir;
+  std::function<bool()> stopped;
+  std::function<void(const std::string&)> note;
+};
+
 // Throws Error naming the model and what to do (offline, unknown name, no exporter, no space, a
 // name the Hub would refuse). export = false: never exports; says what it would do instead.
-ResolvedModel resolve_model(const std::string& spec, bool quiet, bool export_allowed = true);
+ResolvedModel resolve_model(const std::string& spec, const ModelCacheHooks& hooks, bool export_allowed = true);
 
 struct CachedModel {
   std::string path;
@@ -32,4 +43,4 @@ struct CachedModel {
 };
 std::vector<CachedModel> list_cached_models();
 
-}  // namespace pairrm::cli
+}  // namespace pairrm

@@ -1,4 +1,4 @@
-#include "model_cache.hpp"
+#include "pairrm/io/model_cache.hpp"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -8,7 +8,6 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -21,11 +20,10 @@
 #include "pairrm/io/model_file.hpp"
 #include "pairrm/io/model_info.hpp"
 #include "pairrm/io/sha256.hpp"
-#include "signals.hpp"
 
 namespace fs = std::filesystem;
 
-namespace pairrm::cli {
+namespace pairrm {
 
 namespace {
 
@@ -90,9 +88,9 @@ void drop_if_only_lock(const fs::path& dir) {
 
 // Runs the project's exporter with `args`; its stderr (progress, errors) passes through to ours.
 // Returns the exporter's exit code; throws when it cannot be started.
-int run_exporter(const std::vector<std::string>& args) {
-  const std::string python = env_or("PAIRRM_PYTHON", PAIRRM_EXPORTER_PYTHON);
-  const std::string scripts = env_or("PAIRRM_EXPORTER_DIR", PAIRRM_EXPORTER_DIR);
+int run_exporter(const std::vector<std::string>& args, const ModelCacheHooks& hooks) {
+  const std::string python = env_or("PAIRRM_PYTHON", hooks.exporter_python);
+  const std::string scripts = env_or("PAIRRM_EXPORTER_DIR", hooks.exporter_dir);
   if (::access(python.c_str(), X_OK) != 0 || !fs::exists(fs::path(scripts) / "pairrm_export")) {
     throw Error("the exporter is not set up (looked for " + python + " and " + scripts +
                 "/pairrm_export): run scripts/setup.sh in the pairrm source tree, or set PAIRRM_PYTHON and "
@@ -116,7 +114,7 @@ int run_exporter(const std::vector<std::string>& args) {
   int status = 0;
   bool told = false;
   while (::waitpid(pid, &status, WNOHANG) == 0) {
-    if (requested_stop() && !told) {
+    if (hooks.stopped && hooks.stopped() && !told) {
       ::kill(pid, SIGTERM);
       told = true;
     }
@@ -128,15 +126,16 @@ int run_exporter(const std::vector<std::string>& args) {
 
 // Exports to `target` through a temporary file renamed at the end, so a half-written file is never
 // loaded. The caller holds the cache lock. `what` names the model in messages.
-void export_to(const fs::path& target, const std::vector<std::string>& source_args, const std::string& what, bool quiet) {
+void export_to(const fs::path& target, const std::vector<std::string>& source_args, const std::string& what,
+               const ModelCacheHooks& hooks) {
   const fs::path tmp = target.string() + ".partial" + std::to_string(::getpid());
-  if (!quiet) std::fprintf(stderr, "pairrm: exporting %s into the model cache (once): %s\n", what.c_str(), target.c_str());
+  if (hooks.note) hooks.note("exporting " + what + " into the model cache (once): " + target.string());
   std::vector<std::string> args = source_args;
   args.insert(args.end(), {"-o", tmp.string()});
   std::error_code ec;
   int rc = 1;
   try {
-    rc = run_exporter(args);
+    rc = run_exporter(args, hooks);
   } catch (const Error&) {
     fs::remove(tmp, ec);
     throw;
@@ -198,7 +197,7 @@ std::string hub_name_problem(const std::string& org, const std::string& name) {
   return "";
 }
 
-ResolvedModel resolve_uncaught(const std::string& spec, bool quiet, bool export_allowed) {
+ResolvedModel resolve_uncaught(const std::string& spec, const ModelCacheHooks& hooks, bool export_allowed) {
   ResolvedModel r{spec, spec, "", false, ""};
   std::error_code ec;
   if (spec.empty() || fs::is_regular_file(spec, ec)) return r;
@@ -218,7 +217,7 @@ ResolvedModel resolve_uncaught(const std::string& spec, bool quiet, bool export_
         ~Tidy() { drop_if_only_lock(dir); }
       } tidy{dirs};  // after the lock is released
       FileLock lock(dirs / ".lock");
-      if (!fs::exists(target)) export_to(target, {"--checkpoint", spec}, spec, quiet);  // else: another process did
+      if (!fs::exists(target)) export_to(target, {"--checkpoint", spec}, spec, hooks);  // else: another process did
     }
     r.path = target.string();
     r.cached = true;
@@ -274,16 +273,14 @@ ResolvedModel resolve_uncaught(const std::string& spec, bool quiet, bool export_
     FileLock lock(dir / ".lock");
     commit = known();  // another process may have exported it while we waited
     if (commit.empty()) {
-      if (!quiet && hub_offline()) {
-        std::fprintf(stderr, "pairrm: first use of %s: exporting it from the local Hugging Face snapshot (HF_HUB_OFFLINE)\n",
-                     spec.c_str());
-      } else if (!quiet) {
-        std::fprintf(stderr, "pairrm: first use of %s: downloading it (PairRM: about 1.7 GB) and exporting it\n", spec.c_str());
+      if (hooks.note) {
+        hooks.note("first use of " + spec + (hub_offline() ? ": exporting it from the local Hugging Face snapshot (HF_HUB_OFFLINE)"
+                                                           : ": downloading it (PairRM: about 1.7 GB) and exporting it"));
       }
       std::vector<std::string> args = {"--hub", org + "/" + name};
       if (wanted != "main") args.insert(args.end(), {"--revision", wanted});
       const fs::path staged = dir / ("staged-" + std::to_string(::getpid()) + ".pairrm");
-      export_to(staged, args, spec, quiet);
+      export_to(staged, args, spec, hooks);
       commit = read_model_file(staged.string()).info.revision;
       fs::rename(staged, cached_file(commit));
     }
@@ -297,9 +294,9 @@ ResolvedModel resolve_uncaught(const std::string& spec, bool quiet, bool export_
 }
 }  // namespace
 
-ResolvedModel resolve_model(const std::string& spec, bool quiet, bool export_allowed) {
+ResolvedModel resolve_model(const std::string& spec, const ModelCacheHooks& hooks, bool export_allowed) {
   try {
-    return resolve_uncaught(spec, quiet, export_allowed);
+    return resolve_uncaught(spec, hooks, export_allowed);
   } catch (const fs::filesystem_error& e) {
     // Every directory, lock and rename of the cache: the path and the system's reason.
     const std::string where = e.path1().empty() ? model_cache_dir() : e.path1().string();
@@ -320,4 +317,4 @@ std::vector<CachedModel> list_cached_models() {
   return out;
 }
 
-}  // namespace pairrm::cli
+}  // namespace pairrm
